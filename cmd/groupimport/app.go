@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes; the README documents them.
+const (
+	exitOK          = 0   // every row created (dry run: every row valid)
+	exitRowsFailed  = 1   // the run finished but some rows are not created
+	exitUsage       = 2   // bad flag, unreadable file, missing column: nothing was sent
+	exitAborted     = 3   // the run stopped itself: credentials rejected, too many errors, results unwritable
+	exitInterrupted = 130 // Ctrl-C or SIGTERM
+)
+
+// Env is everything a command takes from the process, so that tests can run
+// commands in-process.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Kill is cancelled by a second interrupt: stop now. Nil means never.
+	Kill context.Context
+	// IsTerminal reports whether Stderr is a terminal; nil means no.
+	IsTerminal func() bool
+}
+
+// usageError is a mistake in how the command was called: exit 2, with a
+// hint.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// exitError carries an exit code decided by a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+const topUsage = `groupimport loads user groups (fleets) into Capillary from a spreadsheet.
+
+Usage:
+  groupimport import   [flags] FILE   create the groups in FILE ("-" reads stdin)
+  groupimport validate [flags] FILE   check FILE without sending anything (import --dry-run)
+  groupimport sandbox  [flags]        run a local fake of the API for trying the tool
+  groupimport version                 print the version
+
+Run "groupimport COMMAND --help" for a command's flags and examples.
+`
+
+// Main runs one command and returns the process exit code.
+func Main(ctx context.Context, args []string, env *Env) int {
+	if env.Kill == nil {
+		env.Kill = context.Background()
+	}
+	if env.IsTerminal == nil {
+		env.IsTerminal = func() bool { return false }
+	}
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "import":
+		err = runImport(ctx, args[1:], env, false)
+	case "validate":
+		err = runImport(ctx, args[1:], env, true)
+	case "sandbox":
+		err = runSandbox(ctx, args[1:], env)
+	case "version", "--version", "-version":
+		fmt.Fprintln(env.Stdout, "groupimport", version)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(env.Stdout, topUsage)
+	default:
+		fmt.Fprintf(env.Stderr, "groupimport: unknown command %q\n\n%s", args[0], topUsage)
+		return exitUsage
+	}
+	return exitCode(err, env.Stderr)
+}
+
+// exitCode prints err, if any, and maps it to an exit code.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "groupimport: %s\n", strings.TrimSpace(ue.msg))
+		return exitUsage
+	case errors.As(err, &ee):
+		if ee.err != nil && ee.err != errQuiet {
+			fmt.Fprintf(stderr, "groupimport: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "groupimport: %v\n", err)
+	return exitAborted
+}
+
+var (
+	errHelp  = errors.New("help shown")
+	errQuiet = errors.New("already reported")
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/capillary-tools/groupimport/importer"
+	"github.com/capillary-tools/groupimport/importer/capillary"
+	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+	"github.com/capillary-tools/groupimport/report"
+)
+
+const importUsage = `Usage: groupimport import [flags] FILE
+       groupimport validate [flags] FILE
+
+import creates one user group per row of FILE (CSV with a header row; "-"
+reads stdin) through POST /v2/userGroup2 and writes a results CSV with one
+line per row. validate runs the same checks and sends nothing.
+
+Credentials come from the environment only:
+  CAP_TILL + CAP_PASSWORD            till login (Basic; the MD5 is sent)
+  CAP_CLIENT_KEY + CAP_CLIENT_SECRET OAuth client key
+  CAP_PASSWORD_FILE, CAP_CLIENT_SECRET_FILE name a file holding the secret.
+
+Examples:
+  groupimport validate fleets.csv
+  CAP_TILL=store.server CAP_PASSWORD_FILE=~/.cap-pass groupimport import --cluster eu --rate 100/min fleets.csv
+  groupimport import --sandbox samples/fleets.csv         # try it against a local fake API
+`
+
+type importOptions struct {
+	host, cluster, out, summaryJSON string
+	rate                            string
+	workers, burst, maxAttempts     int
+	maxGroupSize                    int64
+	timeout, drain                  time.Duration
+	dryRun, useSandbox, noProgress  bool
+	overwrite, insecureHTTP         bool
+	hostSet                         bool // --host given on the command line
+}
+
+func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&o.host, "host", getenv("CAP_HOST"), "API base `URL`, e.g. https://eu.api.capillarytech.com (env CAP_HOST)")
+	fs.StringVar(&o.cluster, "cluster", "", "Capillary cluster `NAME` instead of --host: "+clusterNames())
+	fs.StringVar(&o.out, "out", "", "results CSV `FILE` (default: the input name with .results.csv; required with stdin)")
+	fs.IntVar(&o.workers, "workers", 4, "concurrent requests")
+	fs.StringVar(&o.rate, "rate", "100/min", "request `RATE` shared by all workers: 100/min, 5/s, unlimited")
+	fs.IntVar(&o.burst, "burst", 1, "requests the limiter may send at once after a pause")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per request")
+	fs.DurationVar(&o.drain, "drain-timeout", 0, "after Ctrl-C, how long requests in flight may finish (default: --timeout)")
+	fs.IntVar(&o.maxAttempts, "max-attempts", 5, "requests per row on 5xx, timeouts and broken answers, the first included")
+	fs.Int64Var(&o.maxGroupSize, "max-group-size", importer.DefaultMaxGroupSize, "the org's CONF_MAX_FLEET_GROUP_SIZE")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "validate only; send nothing")
+	fs.BoolVar(&o.useSandbox, "sandbox", false, "start a local sandbox API on a free loopback port and import into it")
+	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the run's summary as JSON to `FILE`")
+	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress bar or periodic status lines")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file")
+	fs.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow a plain http:// host that is not loopback (credentials travel unencrypted)")
+}
+
+func runImport(ctx context.Context, args []string, env *Env, validateOnly bool) error {
+	name := "import"
+	if validateOnly {
+		name = "validate"
+	}
+	var o importOptions
+	fs := newFlagSet(name, importUsage, env.Stderr)
+	o.register(fs, env.Getenv)
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	}
+	if err != nil {
+		return &exitError{exitUsage, errQuiet}
+	}
+	fs.Visit(func(f *flag.Flag) { o.hostSet = o.hostSet || f.Name == "host" })
+	o.dryRun = o.dryRun || validateOnly
+	if len(pos) != 1 {
+		return usagef("%s takes one input FILE (or - for stdin); got %d. See groupimport %s --help", name, len(pos), name)
+	}
+	return o.run(ctx, pos[0], env)
+}
+
+func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	limit, err := parseRate(o.rate)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	out, err := o.resultsPath(input)
+	if err != nil {
+		return err
+	}
+
+	in, size, closeIn, err := openInput(input, env.Stdin)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	recs := importer.NewCSVRecords(in, 0)
+	cols, err := readHeader(recs, input)
+	if err != nil {
+		return err
+	}
+	for _, u := range cols.Unknown {
+		fmt.Fprintf(env.Stderr, "groupimport: warning: column %q is not a known field and is ignored (known: externalId, groupName, maxGroupSize, limit, ext.NAME)\n", u)
+	}
+
+	cfg := importer.Config{
+		Validator:    &importer.Validator{Cols: cols, MaxGroupSize: o.maxGroupSize},
+		DryRun:       o.dryRun,
+		Workers:      o.workers,
+		Policy:       importer.DefaultPolicy,
+		Timeout:      o.timeout,
+		DrainTimeout: o.drain,
+		Kill:         env.Kill,
+	}
+	cfg.Policy.MaxAttempts = o.maxAttempts
+	if !o.dryRun {
+		client, stop, err := o.client(env)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.API = client
+		cfg.Pacer = importer.NewLimiter(limit, o.burst)
+		fmt.Fprintf(env.Stderr, "groupimport: importing %s into %s at %s with %d workers; results in %s\n", displayName(input), client.Host(), formatRate(limit), o.workers, out)
+	}
+
+	w, err := report.Create(out)
+	if err != nil {
+		return usagef("cannot create the results file: %v", err)
+	}
+	var prog *report.Progress
+	if !o.noProgress {
+		prog = report.NewProgress(env.Stderr, size, report.ProgressOptions{Bar: env.IsTerminal(), DryRun: o.dryRun})
+	}
+	cfg.Sink = func(r importer.Result) error {
+		if prog != nil {
+			prog.Observe(r)
+		}
+		return w.Write(r)
+	}
+
+	sum, runErr := importer.Run(ctx, recs, cfg)
+	if prog != nil {
+		prog.Finish()
+	}
+	if err := w.Close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("%w: closing the results: %w", importer.ErrAborted, err)
+	}
+	report.PrintSummary(env.Stderr, sum, out)
+	if o.summaryJSON != "" {
+		if err := report.WriteSummaryJSON(o.summaryJSON, sum, out); err != nil {
+			fmt.Fprintf(env.Stderr, "groupimport: writing --summary-json: %v\n", err)
+		}
+	}
+	return exitFor(sum, runErr, input, out)
+}
+
+// exitFor maps how the run ended to an exit code and a closing hint.
+func exitFor(sum importer.Summary, err error, input, out string) error {
+	switch {
+	case errors.Is(err, importer.ErrInterrupted):
+		return &exitError{exitInterrupted, fmt.Errorf("interrupted; rows not finished are marked skipped in %s", out)}
+	case errors.Is(err, importer.ErrAborted):
+		return &exitError{exitAborted, err}
+	case err != nil:
+		return &exitError{exitAborted, err}
+	case !sum.OK():
+		return &exitError{exitRowsFailed, fmt.Errorf("some rows were not created; see the status and message columns of %s", out)}
+	}
+	return nil
+}
+
+func (o *importOptions) check() error {
+	switch {
+	case o.workers < 1 || o.workers > 1024:
+		return usagef("--workers %d: want 1 to 1024", o.workers)
+	case o.burst < 1:
+		return usagef("--burst %d: want at least 1", o.burst)
+	case o.maxAttempts < 1:
+		return usagef("--max-attempts %d: want at least 1 (the first try counts)", o.maxAttempts)
+	case o.timeout <= 0:
+		return usagef("--timeout %s: want a positive duration such as 30s", o.timeout)
+	case o.maxGroupSize < 1:
+		return usagef("--max-group-size %d: want a positive number", o.maxGroupSize)
+	case o.useSandbox && (o.hostSet || o.cluster != ""):
+		return usagef("--sandbox imports into a local fake API; drop --host/--cluster")
+	}
+	return nil
+}
+
+// resultsPath picks the results file and refuses to overwrite one by
+// accident: it may hold the only record of what a past run created.
+func (o *importOptions) resultsPath(input string) (string, error) {
+	out := o.out
+	if out == "" {
+		if input == "-" {
+			return "", usagef("reading stdin: pass --out FILE for the results")
+		}
+		suffix := ".results.csv"
+		if o.dryRun {
+			suffix = ".validation.csv"
+		}
+		out = strings.TrimSuffix(input, filepath.Ext(input)) + suffix
+	}
+	if abs(out) == abs(input) {
+		return "", usagef("--out %s is the input file", out)
+	}
+	if _, err := os.Stat(out); err == nil && !o.overwrite {
+		return "", usagef("results file %s already exists; pass --overwrite to replace it or --out to choose another", out)
+	}
+	return out, nil
+}
+
+func abs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return a
+}
+
+func openInput(name string, stdin io.Reader) (io.Reader, int64, func(), error) {
+	if name == "-" {
+		return stdin, -1, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, nil, usagef("cannot open the input: %v", err)
+	}
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		f.Close()
+		return nil, 0, nil, usagef("%s is not a readable file", name)
+	}
+	return f, st.Size(), func() { f.Close() }, nil
+}
+
+// readHeader reads and checks the header row: a file the run cannot use is
+// refused here, before any request.
+func readHeader(recs *importer.CSVRecords, input string) (*importer.Columns, error) {
+	cells, row, err := recs.Next()
+	var rowErr *importer.RowError
+	switch {
+	case err == io.EOF:
+		return nil, usagef("%s is empty: it needs a header row (externalId,groupName,maxGroupSize,...) and one row per group", displayName(input))
+	case errors.As(err, &rowErr):
+		return nil, usagef("%s: the header row cannot be read: %v", displayName(input), rowErr.Err)
+	case err != nil:
+		return nil, usagef("reading %s: %v", displayName(input), err)
+	}
+	for _, c := range cells {
+		switch {
+		case !isText(c):
+			return nil, usagef("%s does not look like a CSV text file (line %d holds binary data); export the sheet as CSV UTF-8", displayName(input), row)
+		case !utf8.ValidString(c):
+			return nil, usagef("%s: the header on line %d is not UTF-8 text; save the file as \"CSV UTF-8\"", displayName(input), row)
+		}
+	}
+	cols, err := importer.ParseHeader(append([]string(nil), cells...), row, nil)
+	if err != nil {
+		return nil, usagef("%s: %v", displayName(input), err)
+	}
+	return cols, nil
+}
+
+// isText rejects the control bytes that mark a binary file (a zip, an
+// xls); text in another encoding is a different problem with its own hint.
+func isText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+func displayName(input string) string {
+	if input == "-" {
+		return "stdin"
+	}
+	return strconv.Quote(input)[1 : len(strconv.Quote(input))-1]
+}
+
+// client builds the API client: the sandbox's with --sandbox, else the
+// host and credentials the user gave.
+func (o *importOptions) client(env *Env) (*capillary.Client, func(), error) {
+	hc := capillary.NewHTTPClient(o.workers)
+	if o.useSandbox {
+		srv := newDemoSandbox()
+		fmt.Fprintf(env.Stderr, "groupimport: started a sandbox API at %s (a local fake; nothing leaves this machine)\n", srv.URL)
+		c, err := capillary.New(srv.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), hc)
+		return c, srv.Close, err
+	}
+	host, err := resolveHost(o.host, o.cluster, o.insecureHTTP)
+	if err != nil {
+		return nil, nil, err
+	}
+	auth, _, err := credentials(env.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := capillary.New(host, auth, hc)
+	return c, func() {}, err
+}

@@ -1,0 +1,37 @@
+// Command groupimport loads user groups (fleets) into Capillary from a
+// spreadsheet: it streams the rows, validates each, creates the valid ones
+// through POST /v2/userGroup2 at the API's pace, and writes a results CSV
+// with one line per input row. Run "groupimport help" for the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, kill := signalContexts()
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Kill: kill}
+	os.Exit(Main(ctx, os.Args[1:], env))
+}
+
+// signalContexts returns a context cancelled by the first Ctrl-C or SIGTERM
+// (stop gracefully) and one cancelled by the second (stop now).
+func signalContexts() (graceful, kill context.Context) {
+	graceful, stop := context.WithCancel(context.Background())
+	kill, killNow := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ch
+		fmt.Fprintln(os.Stderr, "\ngroupimport: stopping: letting requests in flight finish; press Ctrl-C again to stop at once")
+		stop()
+		<-ch
+		fmt.Fprintln(os.Stderr, "\ngroupimport: stopping now")
+		killNow()
+	}()
+	return graceful, kill
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+)
+
+const sandboxUsage = `Usage: groupimport sandbox [flags]
+
+Runs a local fake of Capillary's user-group API until interrupted: the
+documented validation, 1633 conflicts, 91016/91017 warnings, Basic and OAuth
+auth, a per-minute quota answered with 429, and faults on demand. Point an
+import at it with --host and the credentials it prints.
+
+Examples:
+  groupimport sandbox --addr 127.0.0.1:8080 --quota 600
+  groupimport sandbox --error-rate 0.1 --drop-rate 0.02 --latency 20ms
+`
+
+// demoGroups are known to every sandbox the command starts, so the sample
+// file shows a 1633 conflict.
+var demoGroups = []sandbox.Group{{ExternalID: "FLT-2001", GroupName: "Existing Fleet", MaxGroupSize: 100}}
+
+// newDemoSandbox starts the in-process sandbox behind import --sandbox.
+func newDemoSandbox() *sandbox.Server {
+	s := sandbox.NewServer(sandbox.Config{})
+	s.Seed(demoGroups...)
+	return s
+}
+
+func runSandbox(ctx context.Context, args []string, env *Env) error {
+	var (
+		addr string
+		cfg  sandbox.Config
+		f    sandbox.Faults
+	)
+	fs := newFlagSet("sandbox", sandboxUsage, env.Stderr)
+	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "listen `ADDRESS`")
+	fs.IntVar(&cfg.RatePerMinute, "quota", 0, "requests per minute per credential before 429 (0: unlimited)")
+	fs.IntVar(&cfg.RateBurst, "quota-burst", 0, "requests a credential may send at once (default: quota/60)")
+	fs.StringVar(&cfg.RetryAfter, "retry-after", sandbox.RetryAfterSeconds, "how 429 says when to return: seconds, http-date, none")
+	fs.IntVar(&cfg.ConflictStatus, "conflict-status", 400, "HTTP status of a 1633 answer")
+	fs.IntVar(&cfg.MaxGroupSize, "max-group-size", sandbox.DefaultMaxGroupSize, "the org's CONF_MAX_FLEET_GROUP_SIZE")
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", sandbox.DefaultTokenTTL, "OAuth token lifetime")
+	fs.DurationVar(&f.Latency, "latency", 0, "added to every request")
+	fs.DurationVar(&f.Jitter, "jitter", 0, "plus a random 0..jitter")
+	fs.Float64Var(&f.Error5xx, "error-rate", 0, "share of requests answered 5xx")
+	fs.Float64Var(&f.Drop, "drop-rate", 0, "share of connections dropped without an answer")
+	fs.Float64Var(&f.Throttle, "throttle-rate", 0, "share of requests answered 429 whatever the quota")
+	fs.Float64Var(&f.TimeoutAfterCreate, "timeout-after-create", 0, "share of creates that succeed but never answer")
+	fs.Int64Var(&f.Seed, "seed", 0, "seed for the fault decisions (0: random)")
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	}
+	if err != nil {
+		return &exitError{exitUsage, errQuiet}
+	}
+	if len(pos) > 0 {
+		return usagef("sandbox takes no arguments; got %q", pos)
+	}
+	cfg.Faults = f
+	if err := cfg.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return usagef("sandbox: %v", err)
+	}
+	s := sandbox.New(cfg)
+	s.Seed(demoGroups...)
+	s.URL = "http://" + ln.Addr().String()
+	s.WriteBanner(env.Stderr)
+	fmt.Fprintf(env.Stderr, "  Known group: %s (imports of it answer 1633)\n  Press Ctrl-C to stop.\n", demoGroups[0].ExternalID)
+	start := time.Now()
+	err = s.Serve(ctx, ln)
+	st := s.Stats()
+	fmt.Fprintf(env.Stderr, "sandbox stopped after %s: %d requests, %d groups created, %d conflicts, %d throttled\n",
+		time.Since(start).Round(time.Second), st.Requests, st.Creates, st.Conflicts, st.Throttled)
+	return err
+}

@@ -1,0 +1,308 @@
+package sandbox
+
+import (
+	"cmp"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// FirstGroupID is the id given to the first group created or seeded without
+// one; later ids count up from it.
+const FirstGroupID = 2000
+
+// Group statuses as the API reports them.
+const (
+	StatusActive   = "ACTIVE"
+	StatusInactive = "INACTIVE"
+	StatusDeleted  = "DELETED"
+)
+
+// Group is a user group held by the sandbox.
+type Group struct {
+	ID             int64
+	ExternalID     string
+	GroupName      string
+	MaxGroupSize   int
+	Limit          *int              // nil when never sent
+	ExtendedFields map[string]string // only the fields that passed validation
+	GroupStatus    string            // ACTIVE, INACTIVE or DELETED
+	CreatedOn      time.Time
+}
+
+func (g *Group) clone() Group {
+	c := *g
+	c.ExtendedFields = maps.Clone(g.ExtendedFields)
+	if g.Limit != nil {
+		l := *g.Limit
+		c.Limit = &l
+	}
+	return c
+}
+
+type store struct {
+	mu        sync.Mutex
+	byExt     map[string]*Group
+	byID      map[int64]*Group
+	nextID    int64
+	creations map[string]int // externalId -> successful creates, never reset
+}
+
+func (st *store) init() {
+	st.byExt = make(map[string]*Group)
+	st.byID = make(map[int64]*Group)
+	st.creations = make(map[string]int)
+	st.nextID = FirstGroupID
+}
+
+// find looks a group up by id when id is non-zero, else by externalId. Given
+// both, they must name the same group. The caller holds st.mu.
+func (st *store) find(id int64, ext string) *Group {
+	if id != 0 {
+		g := st.byID[id]
+		if g == nil || (ext != "" && g.ExternalID != ext) {
+			return nil
+		}
+		return g
+	}
+	return st.byExt[ext]
+}
+
+// Creations reports how many times a group with externalID was created
+// through the API. Seeded groups do not count, so a correct client leaves
+// this at exactly 1 for each row it imported, whatever faults it met.
+func (s *Server) Creations(externalID string) int {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	return s.store.creations[externalID]
+}
+
+// Group returns a copy of the group with externalID.
+func (s *Server) Group(externalID string) (Group, bool) {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	g := s.store.byExt[externalID]
+	if g == nil {
+		return Group{}, false
+	}
+	return g.clone(), true
+}
+
+// Groups returns copies of all groups, sorted by id.
+func (s *Server) Groups() []Group {
+	s.store.mu.Lock()
+	all := make([]Group, 0, len(s.store.byID))
+	for _, g := range s.store.byID {
+		all = append(all, g.clone())
+	}
+	s.store.mu.Unlock()
+	slices.SortFunc(all, func(a, b Group) int { return cmp.Compare(a.ID, b.ID) })
+	return all
+}
+
+// Seed loads groups that already exist in the org, as if created before the
+// run: they are not counted by Creations or Stats. A zero ID is assigned the
+// next free one, an empty GroupStatus becomes ACTIVE and a zero CreatedOn
+// becomes now. Seed panics on an empty or duplicate externalId or a
+// duplicate id, which are bugs in the test.
+func (s *Server) Seed(groups ...Group) {
+	now := s.now()
+	st := &s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, g := range groups {
+		if g.ExternalID == "" {
+			panic("sandbox: Seed: group without an externalId")
+		}
+		if st.byExt[g.ExternalID] != nil {
+			panic("sandbox: Seed: duplicate externalId " + strconv.Quote(g.ExternalID))
+		}
+		g = g.clone()
+		if g.ID == 0 {
+			g.ID = st.nextID
+		} else if st.byID[g.ID] != nil {
+			panic("sandbox: Seed: duplicate id " + strconv.FormatInt(g.ID, 10))
+		}
+		st.nextID = max(st.nextID, g.ID+1)
+		if g.GroupStatus == "" {
+			g.GroupStatus = StatusActive
+		}
+		if g.CreatedOn.IsZero() {
+			g.CreatedOn = now
+		}
+		st.byExt[g.ExternalID] = &g
+		st.byID[g.ID] = &g
+	}
+}
+
+// create is POST /v2/userGroup2.
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	req, bad := s.readBody(w, r)
+	if bad != nil {
+		s.writeInvalid(w, bad)
+		return
+	}
+	if bad := s.validateCreate(req); bad != nil {
+		s.writeInvalid(w, bad)
+		return
+	}
+	fields, warnings, bad := s.checkFields(req.ExtendedFields)
+	if bad != nil {
+		s.writeInvalid(w, bad)
+		return
+	}
+	g := &Group{
+		ExternalID:     *req.ExternalID,
+		MaxGroupSize:   *req.MaxGroupSize,
+		Limit:          req.Limit,
+		ExtendedFields: fields,
+		GroupStatus:    StatusActive,
+		CreatedOn:      s.now(),
+	}
+	if req.GroupName != nil {
+		g.GroupName = *req.GroupName
+	}
+
+	st := &s.store
+	st.mu.Lock()
+	if st.byExt[g.ExternalID] != nil {
+		st.mu.Unlock()
+		s.stats.conflicts.Add(1)
+		s.writeError(w, s.cfg.ConflictStatus, 1633, "Group external Id "+g.ExternalID+" already exists.")
+		return
+	}
+	g.ID = st.nextID
+	st.nextID++
+	st.byExt[g.ExternalID] = g
+	st.byID[g.ID] = g
+	st.creations[g.ExternalID]++
+	st.mu.Unlock()
+	s.stats.creates.Add(1)
+	if len(warnings) > 0 {
+		s.stats.warned.Add(1)
+	}
+
+	if d, ok := s.faults.hangAfterCreate(); ok {
+		s.hang(w, r, d)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, entityBody(g.ID, warnings))
+}
+
+// lookup is GET /v2/userGroup2?externalId=X or ?id=N.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
+	s.stats.lookups.Add(1)
+	q := r.URL.Query()
+	ext := q.Get("externalId")
+	var id int64
+	if v := q.Get("id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			s.writeInvalid(w, &item{1645, "Group details not valid: id " + strconv.Quote(v) + " is not a positive integer."})
+			return
+		}
+		id = n
+	}
+	if id == 0 && ext == "" {
+		s.writeInvalid(w, &item{1634, "Group external Id can't be null."})
+		return
+	}
+	s.store.mu.Lock()
+	g := s.store.find(id, ext)
+	var c Group
+	if g != nil {
+		c = g.clone()
+	}
+	s.store.mu.Unlock()
+	if g == nil {
+		s.writeNotFound(w)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, groupBody(&c, s.cfg.Location, nil))
+}
+
+// update is PUT /v2/userGroup2: the fields present in the body replace the
+// group's; extended fields are merged by name.
+func (s *Server) update(w http.ResponseWriter, r *http.Request) {
+	req, bad := s.readBody(w, r)
+	if bad != nil {
+		s.writeInvalid(w, bad)
+		return
+	}
+	if bad := s.validateUpdate(req); bad != nil {
+		s.writeInvalid(w, bad)
+		return
+	}
+	fields, warnings, bad := s.checkFields(req.ExtendedFields)
+	if bad != nil {
+		s.writeInvalid(w, bad)
+		return
+	}
+	var id int64
+	var ext string
+	if req.ID != nil {
+		id = *req.ID
+	}
+	if req.ExternalID != nil {
+		ext = *req.ExternalID
+	}
+
+	st := &s.store
+	st.mu.Lock()
+	g := st.find(id, ext)
+	if g == nil {
+		st.mu.Unlock()
+		s.writeNotFound(w)
+		return
+	}
+	changed := false
+	if req.GroupName != nil && *req.GroupName != g.GroupName {
+		g.GroupName, changed = *req.GroupName, true
+	}
+	if req.MaxGroupSize != nil && *req.MaxGroupSize != g.MaxGroupSize {
+		g.MaxGroupSize, changed = *req.MaxGroupSize, true
+	}
+	if req.Limit != nil && (g.Limit == nil || *g.Limit != *req.Limit) {
+		g.Limit, changed = req.Limit, true
+	}
+	for name, v := range fields {
+		if old, ok := g.ExtendedFields[name]; !ok || old != v {
+			if g.ExtendedFields == nil {
+				g.ExtendedFields = make(map[string]string, len(fields))
+			}
+			g.ExtendedFields[name], changed = v, true
+		}
+	}
+	c := g.clone()
+	st.mu.Unlock()
+	if !changed {
+		s.stats.noChange.Add(1)
+		s.writeJSON(w, http.StatusBadRequest, errorBody(1643, "Nothing to update.", warnings))
+		return
+	}
+	s.stats.updates.Add(1)
+	if len(warnings) > 0 {
+		s.stats.warned.Add(1)
+	}
+	s.writeJSON(w, http.StatusOK, groupBody(&c, s.cfg.Location, warnings))
+}
+
+// writeNotFound answers a lookup or update of a group that does not exist.
+// The docs list no code for this; 1636 is the sandbox's choice, inside the
+// userGroup2 range, so clients must not rely on it.
+func (s *Server) writeNotFound(w http.ResponseWriter) {
+	s.stats.notFound.Add(1)
+	s.writeError(w, http.StatusBadRequest, 1636, "Group not found.")
+}
+
+func (s *Server) writeInvalid(w http.ResponseWriter, bad *item) {
+	s.stats.invalid.Add(1)
+	status := http.StatusBadRequest
+	if bad.code == http.StatusUnsupportedMediaType {
+		status = bad.code
+	}
+	s.writeError(w, status, bad.code, bad.message)
+}

@@ -1,0 +1,166 @@
+package sandbox
+
+import (
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// The response bodies are few and small, so they are appended by hand:
+// benchmarks under load showed encoding/json's reflection and allocations
+// as a visible share of the sandbox's own CPU, which throughput benchmarks of
+// the client should not pay for. Request bodies are still decoded with
+// encoding/json, whose strictness about types is part of validation.
+
+// item is an entry of a response's errors or warnings array; the docs give
+// both the same shape.
+type item struct {
+	code    int
+	message string
+}
+
+func appendItems(b []byte, items []item) []byte {
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"status":false,"code":`...)
+		b = strconv.AppendInt(b, int64(it.code), 10)
+		b = append(b, `,"message":`...)
+		b = appendString(b, it.message)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// errorBody is {"errors":[...],"warnings":[...]}.
+func errorBody(code int, message string, warnings []item) []byte {
+	b := make([]byte, 0, 128)
+	b = append(b, `{"errors":`...)
+	b = appendItems(b, []item{{code, message}})
+	b = append(b, `,"warnings":`...)
+	b = appendItems(b, warnings)
+	return append(b, '}')
+}
+
+// entityBody is a successful create: {"entity":id,"warnings":[...]}.
+func entityBody(id int64, warnings []item) []byte {
+	b := make([]byte, 0, 48)
+	b = append(b, `{"entity":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"warnings":`...)
+	b = appendItems(b, warnings)
+	return append(b, '}')
+}
+
+// groupBody is a group as GET and PUT answer it.
+func groupBody(g *Group, loc *time.Location, warnings []item) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, g.ID, 10)
+	b = append(b, `,"externalId":`...)
+	b = appendString(b, g.ExternalID)
+	b = append(b, `,"groupStatus":`...)
+	b = appendString(b, g.GroupStatus)
+	b = append(b, `,"createdOn":"`...)
+	b = g.CreatedOn.In(loc).AppendFormat(b, time.RFC3339)
+	b = append(b, `","groupName":`...)
+	b = appendString(b, g.GroupName)
+	b = append(b, `,"maxGroupSize":`...)
+	b = strconv.AppendInt(b, int64(g.MaxGroupSize), 10)
+	if g.Limit != nil {
+		b = append(b, `,"limit":`...)
+		b = strconv.AppendInt(b, int64(*g.Limit), 10)
+	}
+	b = append(b, `,"extendedFields":{`...)
+	names := make([]string, 0, len(g.ExtendedFields))
+	for name := range g.ExtendedFields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, name)
+		b = append(b, ':')
+		b = appendString(b, g.ExtendedFields[name])
+	}
+	b = append(b, `},"warnings":`...)
+	b = appendItems(b, warnings)
+	return append(b, '}')
+}
+
+// tokenBody answers a successful /v3/oauth/token/generate.
+func tokenBody(token string, ttl time.Duration) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"data":{"accessToken":`...)
+	b = appendString(b, token)
+	b = append(b, `,"ttlSeconds":`...)
+	b = strconv.AppendInt(b, int64(ttl/time.Second), 10)
+	return append(b, `},"errors":null}`...)
+}
+
+// tokenErrorBody answers a refused /v3/oauth/token/generate, in that
+// endpoint's {"data":...,"errors":...} envelope.
+func tokenErrorBody(code int, message string) []byte {
+	b := make([]byte, 0, 128)
+	b = append(b, `{"data":null,"errors":`...)
+	b = appendItems(b, []item{{code, message}})
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaping as encoding/json does
+// except that <, > and & are left alone and invalid UTF-8 becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 break JavaScript string literals.
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,128 @@
+package importer
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Columns says where each known field sits in a record; -1 when absent.
+type Columns struct {
+	ExternalID   int
+	GroupName    int
+	MaxGroupSize int
+	Limit        int
+	Ext          []ExtColumn
+	Names        []string // the header as read
+	Unknown      []string // columns that are ignored
+}
+
+// ExtColumn is an extended-field column: ext.NAME or extendedFields.NAME.
+type ExtColumn struct {
+	Index int
+	Name  string
+}
+
+// HeaderError is a header the run cannot start with.
+type HeaderError struct {
+	Line int
+	Msg  string
+}
+
+func (e *HeaderError) Error() string { return fmt.Sprintf("header (line %d): %s", e.Line, e.Msg) }
+
+// normalize folds a header name for matching: "External ID", "external_id"
+// and "externalId" are one column.
+func normalize(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		switch r {
+		case ' ', '_', '-', '\t', '\u00a0':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// extPrefixes are the folded prefixes of extended-field columns.
+var extPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
+
+// ParseHeader maps a header record to Columns. Aliases maps folded header
+// names to a field ("externalid", "groupname", "maxgroupsize", "limit" or
+// "ext.NAME"), for headers the user renames with --map.
+func ParseHeader(header []string, line int, aliases map[string]string) (*Columns, error) {
+	c := &Columns{ExternalID: -1, GroupName: -1, MaxGroupSize: -1, Limit: -1, Names: header}
+	seen := map[string]int{}
+	for i, raw := range header {
+		if i == 0 {
+			raw = strings.TrimPrefix(raw, "\ufeff")
+		}
+		key := normalize(raw)
+		if to, ok := aliases[key]; ok {
+			key = to
+		}
+		if key == "" {
+			if strings.TrimSpace(raw) != "" {
+				c.Unknown = append(c.Unknown, raw)
+			}
+			continue
+		}
+		if prev, dup := seen[key]; dup {
+			return nil, &HeaderError{line, fmt.Sprintf("columns %d (%q) and %d (%q) are the same field; keep one", prev+1, header[prev], i+1, raw)}
+		}
+		seen[key] = i
+		switch key {
+		case "externalid":
+			c.ExternalID = i
+		case "groupname":
+			c.GroupName = i
+		case "maxgroupsize":
+			c.MaxGroupSize = i
+		case "limit":
+			c.Limit = i
+		default:
+			if name, ok := extName(raw, key); ok {
+				c.Ext = append(c.Ext, ExtColumn{Index: i, Name: name})
+				continue
+			}
+			c.Unknown = append(c.Unknown, raw)
+		}
+	}
+	var missing []string
+	if c.ExternalID < 0 {
+		missing = append(missing, "externalId")
+	}
+	if c.MaxGroupSize < 0 {
+		missing = append(missing, "maxGroupSize")
+	}
+	if len(missing) > 0 {
+		return nil, &HeaderError{line, fmt.Sprintf("required column %s not found; the columns found are %s. Rename the columns in the file or map them with --map",
+			strings.Join(missing, " and "), quoteList(header))}
+	}
+	return c, nil
+}
+
+// extName returns the extended field's name with the user's spelling.
+func extName(raw, key string) (string, bool) {
+	for _, p := range extPrefixes {
+		if strings.HasPrefix(key, p) && len(key) > len(p) {
+			raw = strings.TrimSpace(raw)
+			if i := strings.IndexByte(raw, '.'); i >= 0 && strings.TrimSpace(raw[i+1:]) != "" {
+				return strings.TrimSpace(raw[i+1:]), true
+			}
+			return key[len(p):], true
+		}
+	}
+	return "", false
+}
+
+func quoteList(names []string) string {
+	if len(names) == 0 {
+		return "(none)"
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,109 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/capillary-tools/groupimport/importer/capillary"
+)
+
+// Policy bounds the retries of one row.
+type Policy struct {
+	MaxAttempts  int           // requests per row, the first included
+	MaxThrottled int           // 429 answers tolerated per row; they do not use up attempts
+	BaseBackoff  time.Duration // first wait after a failure; doubles each attempt
+	MaxBackoff   time.Duration // the longest wait between attempts
+}
+
+// DefaultPolicy is what the command line starts from.
+var DefaultPolicy = Policy{MaxAttempts: 5, MaxThrottled: 50, BaseBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+
+type action int
+
+const (
+	actDone   action = iota // the row has its final status
+	actRetry                // send it again after wait
+	actLookup               // 1633 after an attempt that may have created it: look it up
+	actAbort                // credentials rejected: stop the run
+)
+
+// decision is what to do after one response.
+type decision struct {
+	act       action
+	status    Status
+	wait      time.Duration
+	throttled bool // a 429: counts against MaxThrottled, not MaxAttempts
+	// sent is true when this attempt may have reached the server and acted,
+	// so that a later 1633 may be this row's own doing.
+	sent bool
+	msg  string
+}
+
+// decide classifies one create attempt. attempt counts requests that used up
+// the attempt budget so far, this one included; throttled counts 429s.
+// jitter is in [0,1). It is a pure function so that the table of outcomes
+// can be tested without a server.
+func decide(resp *capillary.Response, err error, attempt, throttled int, p Policy, mayExist bool, jitter float64) decision {
+	if err != nil {
+		if errors.Is(err, capillary.ErrUnauthorized) {
+			return decision{act: actAbort, status: Skipped, msg: err.Error()}
+		}
+		d := decision{act: actRetry, sent: capillary.MaybeSent(err), msg: "no response: " + err.Error()}
+		return retryOrFail(d, attempt, p, jitter, 0)
+	}
+	switch {
+	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
+		return decision{act: actAbort, status: Skipped, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
+	case resp.Status == http.StatusTooManyRequests:
+		if throttled >= p.MaxThrottled {
+			return decision{act: actDone, status: Failed, msg: fmt.Sprintf("rate limited (HTTP 429) %d times; lower --rate", throttled)}
+		}
+		wait := resp.RetryAfter
+		if wait <= 0 {
+			wait = backoff(throttled, p, jitter)
+		}
+		return decision{act: actRetry, throttled: true, wait: wait, msg: "rate limited (HTTP 429)"}
+	case resp.HasCode(1633):
+		if mayExist {
+			return decision{act: actLookup, msg: resp.Message()}
+		}
+		return decision{act: actDone, status: Conflict, msg: resp.Message()}
+	case resp.Status == http.StatusOK && resp.HasEntity && resp.BodyErr == nil && len(resp.Errors) == 0:
+		if len(resp.Warnings) > 0 {
+			return decision{act: actDone, status: CreatedWithWarnings, msg: "created; some extended fields were not saved"}
+		}
+		return decision{act: actDone, status: Created}
+	case resp.Status >= 500 || resp.Status == http.StatusRequestTimeout:
+		return retryOrFail(decision{act: actRetry, sent: true, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
+	case resp.Status >= 200 && resp.Status < 300:
+		// A success whose body cannot be read: the group may well exist.
+		return retryOrFail(decision{act: actRetry, sent: true, msg: resp.Message()}, attempt, p, jitter, 0)
+	}
+	return decision{act: actDone, status: Rejected, msg: resp.Message()}
+}
+
+func retryOrFail(d decision, attempt int, p Policy, jitter float64, retryAfter time.Duration) decision {
+	if attempt >= p.MaxAttempts {
+		d.act, d.status = actDone, Failed
+		d.msg = fmt.Sprintf("gave up after %d attempts: %s", attempt, d.msg)
+		return d
+	}
+	d.wait = max(backoff(attempt, p, jitter), retryAfter)
+	return d
+}
+
+// backoff is exponential with full jitter over its upper half, so workers
+// that failed together do not come back together.
+func backoff(attempt int, p Policy, jitter float64) time.Duration {
+	d := p.BaseBackoff
+	for i := 1; i < attempt && d < p.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxBackoff)
+	return d/2 + time.Duration(jitter*float64(d/2))
+}
+
+func jitter() float64 { return rand.Float64() }

@@ -1,0 +1,61 @@
+package importer
+
+import "time"
+
+// Status is the outcome of one input row, as written in the results CSV.
+type Status string
+
+// The statuses a row can end with. Final statuses are never sent again by a
+// resumed run; Failed and Skipped rows are.
+const (
+	Created             Status = "created"               // the API returned an entity id
+	CreatedWithWarnings Status = "created_with_warnings" // created, but some extended fields were not saved
+	Conflict            Status = "conflict"              // error 1633: a different group with this externalId exists
+	Rejected            Status = "rejected"              // the API refused the row (a 4xx error code other than 1633)
+	Failed              Status = "failed"                // attempts ran out on 5xx, timeouts or broken responses
+	Invalid             Status = "invalid"               // the row failed local validation and was not sent
+	Duplicate           Status = "duplicate"             // the externalId appeared on an earlier row of the file
+	Skipped             Status = "skipped"               // the run stopped before the row was finished
+	Valid               Status = "valid"                 // dry run: the row would be sent
+)
+
+// Statuses lists every status in the order summaries print them.
+var Statuses = []Status{Created, CreatedWithWarnings, Valid, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
+
+// Final reports whether a row with this status is settled: a resumed run
+// keeps it as it is and does not send it again.
+func (s Status) Final() bool {
+	switch s {
+	case Created, CreatedWithWarnings, Conflict, Rejected, Invalid, Duplicate:
+		return true
+	}
+	return false
+}
+
+// OK reports whether the status counts as success for the exit code.
+func (s Status) OK() bool { return s == Created || s == CreatedWithWarnings || s == Valid }
+
+// Notice is one error or warning item returned by the API.
+type Notice struct {
+	Code    int
+	Message string
+}
+
+// Result is the outcome of one input row. A row's failure is data carried
+// here, never an error of the run.
+type Result struct {
+	Row        int    // spreadsheet row number: the header is row 1
+	ExternalID string // as read from the file (may be empty or invalid)
+	Status     Status
+	EntityID   int64 // the group id on the server; 0 when unknown
+	Code       int   // the API error code, or 0
+	Message    string
+	Warnings   []Notice
+	Attempts   int    // requests sent for the row (lookups excluded)
+	RequestID  string // X-Cap-Requestid of the last response
+	Elapsed    time.Duration
+
+	// Offset is how many bytes of the input had been read when the row
+	// ended; progress reporting compares it with the input's size.
+	Offset int64
+}

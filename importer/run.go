@@ -1,0 +1,298 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/capillary-tools/groupimport/importer/capillary"
+)
+
+// API is what a run needs from the server; *capillary.Client implements it.
+type API interface {
+	Create(ctx context.Context, g *capillary.Group) (*capillary.Response, error)
+	Lookup(ctx context.Context, externalID string) (*capillary.Response, error)
+}
+
+// Errors that end a run early. A row's failure is never one of these.
+var (
+	// ErrInterrupted: the caller cancelled the run (Ctrl-C, SIGTERM).
+	ErrInterrupted = errors.New("interrupted")
+	// ErrAborted: the run stopped itself because going on was pointless
+	// (credentials rejected, too many errors) or impossible (the results
+	// could not be written).
+	ErrAborted = errors.New("run aborted")
+)
+
+// Config is one run's settings.
+type Config struct {
+	Validator *Validator // required
+	API       API        // required unless DryRun
+	DryRun    bool       // validate only: no request is sent
+
+	Workers int    // concurrent requests
+	Pacer   Pacer  // shared by all workers; nil sends as fast as workers go
+	Policy  Policy // retries per row
+
+	Timeout      time.Duration // per request
+	DrainTimeout time.Duration // after a stop, how long requests in flight may finish
+
+	// Kill, when done, cancels requests in flight at once (a second
+	// Ctrl-C). Nil means never.
+	Kill context.Context
+
+	// Window bounds the rows between the reader and the results writer,
+	// and so the memory a run uses, however slow one row is.
+	Window int
+
+	// Sink receives every row's Result in input order, from one goroutine.
+	// An error from it stops the run.
+	Sink func(Result) error
+}
+
+func (c *Config) defaults() error {
+	if c.Validator == nil || c.Validator.Cols == nil {
+		return errors.New("importer: no validator")
+	}
+	if c.API == nil && !c.DryRun {
+		return errors.New("importer: no API client")
+	}
+	if c.Sink == nil {
+		return errors.New("importer: no results sink")
+	}
+	c.Workers = max(c.Workers, 1)
+	if c.Policy.MaxAttempts < 1 {
+		p := DefaultPolicy
+		p.MaxAttempts = max(c.Policy.MaxAttempts, DefaultPolicy.MaxAttempts)
+		c.Policy = p
+	}
+	if c.Policy.BaseBackoff <= 0 {
+		c.Policy.BaseBackoff = DefaultPolicy.BaseBackoff
+	}
+	if c.Policy.MaxBackoff <= 0 {
+		c.Policy.MaxBackoff = DefaultPolicy.MaxBackoff
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = c.Timeout
+	}
+	if c.Kill == nil {
+		c.Kill = context.Background()
+	}
+	if c.Window <= 0 {
+		c.Window = max(1024, 16*c.Workers)
+	}
+	return nil
+}
+
+type job struct {
+	seq   int
+	res   Result // Row, ExternalID and Offset filled in
+	group capillary.Group
+}
+
+type done struct {
+	seq int
+	res Result
+}
+
+// runner is the state one Run shares between its goroutines.
+type runner struct {
+	cfg      Config
+	requests atomic.Int64
+	reqCtx   context.Context // requests in flight: outlives a stop by DrainTimeout
+	stopped  context.Context // done once the run is stopping
+}
+
+// Run streams recs through validation and, unless DryRun, the API, and hands
+// each row's Result to cfg.Sink in input order. The pipeline:
+//
+//	reader (validate, dedupe) -> jobs -> Workers (pace, create, classify,
+//	retry, look up) -> results -> one writer that restores input order
+//
+// A window semaphore, taken by the reader and released by the writer,
+// bounds the rows in flight. Rows that need no request (invalid, duplicate,
+// dry run) skip the workers but still pass through the writer, in order.
+//
+// When ctx is cancelled the run stops gracefully: no new request starts,
+// requests in flight get DrainTimeout to finish, and every remaining row is
+// still read and recorded as skipped, so the results have one line per row.
+// Run then returns ErrInterrupted. Rejected credentials or a failing Sink
+// stop it the same way with an error wrapping ErrAborted. Summary is valid
+// in every case.
+func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
+	sum := Summary{Counts: map[Status]int{}, Started: time.Now(), DryRun: cfg.DryRun}
+	if err := cfg.defaults(); err != nil {
+		return sum, err
+	}
+	stopCtx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
+	g, gctx := errgroup.WithContext(stopCtx)
+
+	reqCtx, cancelReq := context.WithCancel(cfg.Kill)
+	defer cancelReq()
+	stopDrain := context.AfterFunc(gctx, func() { time.AfterFunc(cfg.DrainTimeout, cancelReq) })
+	defer stopDrain()
+
+	r := &runner{cfg: cfg, reqCtx: reqCtx, stopped: gctx}
+	jobs := make(chan job)
+	results := make(chan done, cfg.Window)
+	slots := make(chan struct{}, cfg.Window)
+
+	var readErr error
+	var readers sync.WaitGroup
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		defer close(jobs)
+		sum.Rows, readErr = r.read(recs, jobs, results, slots)
+		if readErr != nil {
+			stopRun(readErr)
+		}
+	}()
+	if !cfg.DryRun {
+		for range cfg.Workers {
+			g.Go(func() error {
+				for j := range jobs {
+					res, err := r.process(j)
+					results <- done{j.seq, res}
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+	}
+	var workErr error
+	go func() {
+		readers.Wait()
+		workErr = g.Wait()
+		close(results)
+	}()
+
+	var sinkErr error
+	ring := make([]Result, cfg.Window)
+	have := make([]bool, cfg.Window)
+	next := 0
+	for d := range results {
+		i := d.seq % cfg.Window
+		ring[i], have[i] = d.res, true
+		for i = next % cfg.Window; have[i]; i = next % cfg.Window {
+			res := ring[i]
+			ring[i], have[i] = Result{}, false
+			next++
+			sum.Counts[res.Status]++
+			if sinkErr == nil {
+				if sinkErr = cfg.Sink(res); sinkErr != nil {
+					stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
+				}
+			}
+			<-slots
+		}
+	}
+
+	sum.Requests = int(r.requests.Load())
+	sum.Elapsed = time.Since(sum.Started)
+	switch {
+	case sinkErr != nil:
+		err := fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr)
+		sum.Stopped = err.Error()
+		return sum, err
+	case readErr != nil:
+		sum.Stopped = readErr.Error()
+		return sum, readErr
+	case workErr != nil:
+		sum.Stopped = workErr.Error()
+		return sum, workErr
+	case cfg.Kill.Err() != nil || ctx.Err() != nil:
+		sum.Stopped = "interrupted"
+		return sum, ErrInterrupted
+	}
+	return sum, nil
+}
+
+// read is the only goroutine that touches recs. It returns the number of
+// data rows, and an error only when the input itself fails.
+func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots chan struct{}) (int, error) {
+	seen := newSeenIDs()
+	v := r.cfg.Validator
+	var g capillary.Group
+	seq := 0
+	for ; ; seq++ {
+		select {
+		case slots <- struct{}{}:
+		case <-r.cfg.Kill.Done():
+			return seq, nil
+		}
+		cells, row, err := recs.Next()
+		res := Result{Row: row, Offset: recs.Offset()}
+		var rowErr *RowError
+		switch {
+		case err == io.EOF:
+			<-slots
+			return seq, nil
+		case errors.As(err, &rowErr):
+			res.Status, res.Message = Invalid, rowErr.Err.Error()
+			results <- done{seq, res}
+			continue
+		case err != nil:
+			<-slots
+			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
+		}
+		id, problem, warn := v.Validate(cells, &g)
+		res.ExternalID = id
+		first, dup := 0, false
+		if id != "" {
+			first, dup = seen.add(id, row)
+		}
+		switch {
+		case problem != "":
+			res.Status, res.Message = Invalid, problem
+		case dup:
+			res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d; only that row is sent", first)
+		case r.cfg.DryRun:
+			res.Status, res.Warnings = Valid, warn
+			if len(warn) > 0 {
+				res.Message = "would be created, but some extended fields would not be saved"
+			}
+		case r.stopped.Err() != nil:
+			res.Status, res.Message = Skipped, r.stopMessage(0, false)
+		default:
+			j := job{seq: seq, res: res, group: g}
+			j.group.ExtendedFields = append([]capillary.Field(nil), g.ExtendedFields...)
+			select {
+			case jobs <- j:
+				continue
+			case <-r.stopped.Done():
+				res.Status, res.Message = Skipped, r.stopMessage(0, false)
+			}
+		}
+		results <- done{seq, res}
+	}
+}
+
+// stopMessage explains a row the run did not finish.
+func (r *runner) stopMessage(attempts int, mayExist bool) string {
+	why := "the run stopped"
+	if cause := context.Cause(r.stopped); cause != nil && !errors.Is(cause, context.Canceled) {
+		why = "the run stopped (" + cause.Error() + ")"
+	} else if cause != nil {
+		why = "the run was interrupted"
+	}
+	switch {
+	case mayExist:
+		return fmt.Sprintf("not finished: %s after %d attempts, one of which may have created the group; a resumed run looks it up", why, attempts)
+	case attempts > 0:
+		return fmt.Sprintf("not finished: %s after %d attempts", why, attempts)
+	}
+	return "not sent: " + why
+}

@@ -1,0 +1,98 @@
+package importer
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Records is a stream of spreadsheet rows. Next returns the cells of the next
+// non-blank row and its spreadsheet row number, io.EOF at the end, a
+// *RowError for a row that cannot be read (reading goes on after it), or
+// another error when the input itself fails.
+//
+// The returned slice may be reused by the following call.
+type Records interface {
+	Next() (cells []string, row int, err error)
+	// Offset is how many bytes of the input have been consumed.
+	Offset() int64
+}
+
+// RowError is one row that could not be parsed; the rows after it can.
+type RowError struct {
+	Row int
+	Err error
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("row %d: %v", e.Row, e.Err) }
+func (e *RowError) Unwrap() error { return e.Err }
+
+// CSVRecords reads CSV with encoding/csv, streaming: memory does not grow
+// with the file.
+type CSVRecords struct {
+	r *csv.Reader
+	// extra counts newlines that sat inside quoted cells so far: the CSV line
+	// number minus extra is the row number a spreadsheet shows.
+	extra int
+}
+
+// NewCSVRecords reads CSV from r with the given delimiter (0 means ',').
+func NewCSVRecords(r io.Reader, delimiter rune) *CSVRecords {
+	cr := csv.NewReader(r)
+	if delimiter != 0 {
+		cr.Comma = delimiter
+	}
+	cr.FieldsPerRecord = -1 // the validator reports a wrong field count per row
+	cr.ReuseRecord = true
+	return &CSVRecords{r: cr}
+}
+
+// Offset implements Records.
+func (c *CSVRecords) Offset() int64 { return c.r.InputOffset() }
+
+// Next implements Records.
+func (c *CSVRecords) Next() ([]string, int, error) {
+	for {
+		rec, err := c.r.Read()
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				row := pe.StartLine - c.extra
+				c.extra += pe.Line - pe.StartLine
+				return nil, row, &RowError{Row: row, Err: describeParseError(pe)}
+			}
+			return nil, 0, err
+		}
+		line, _ := c.r.FieldPos(0)
+		row := line - c.extra
+		blank := true
+		for _, f := range rec {
+			if blank && strings.TrimSpace(f) != "" {
+				blank = false
+			}
+			if strings.IndexByte(f, '\n') >= 0 {
+				c.extra += strings.Count(f, "\n")
+			}
+		}
+		if blank {
+			// Spreadsheets export formatted but empty rows as ",,,";
+			// they are not data.
+			continue
+		}
+		return rec, row, nil
+	}
+}
+
+func describeParseError(pe *csv.ParseError) error {
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine:
+		return fmt.Errorf("quoted cell opened on line %d is not closed properly (reading stopped at line %d, column %d); check the quotes on that row", pe.StartLine, pe.Line, pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fmt.Errorf("broken quoting at line %d, column %d: a quoted cell must end with a quote followed by the delimiter; write a quote inside a quoted cell as \"\"", pe.Line, pe.Column)
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fmt.Errorf("broken quoting at line %d, column %d: a quote inside an unquoted cell; quote the whole cell and double the inner quote", pe.Line, pe.Column)
+	}
+	return fmt.Errorf("line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
+}

@@ -1,0 +1,33 @@
+package importer
+
+import "time"
+
+// Summary counts the outcomes of a run.
+type Summary struct {
+	Counts   map[Status]int // rows per status
+	Rows     int            // data rows read
+	Requests int            // HTTP requests sent (creates and lookups)
+	Started  time.Time
+	Elapsed  time.Duration
+	DryRun   bool
+	Stopped  string // why the run stopped early, or ""
+}
+
+// Rate is the achieved request rate per second over the run.
+func (s Summary) Rate() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Requests) / s.Elapsed.Seconds()
+}
+
+// OK reports whether every row ended created, created with warnings, or
+// (in a dry run) valid.
+func (s Summary) OK() bool {
+	for st, n := range s.Counts {
+		if n > 0 && !st.OK() {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,155 @@
+package importer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/capillary-tools/groupimport/importer/capillary"
+)
+
+func mustHeader(t testing.TB, names ...string) *Columns {
+	t.Helper()
+	c, err := ParseHeader(names, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestParseHeader(t *testing.T) {
+	tests := []struct {
+		name    string
+		header  []string
+		aliases map[string]string
+		want    string // externalId,groupName,maxGroupSize,limit indexes + ext names
+		wantErr string
+	}{
+		{"canonical", []string{"externalId", "groupName", "maxGroupSize"}, nil, "0 1 2 -1 []", ""},
+		{"spelling variants", []string{"External ID", "group_name", "MAX-GROUP-SIZE", " Limit "}, nil, "0 1 2 3 []", ""},
+		{"bom", []string{"\ufeffexternalId", "maxGroupSize"}, nil, "0 -1 1 -1 []", ""},
+		{"ext columns", []string{"externalId", "maxGroupSize", "ext.platinum", "extendedFields.Tier"}, nil, "0 -1 1 -1 [platinum Tier]", ""},
+		{"alias", []string{"Fleet Code", "Size"}, map[string]string{"fleetcode": "externalid", "size": "maxgroupsize"}, "0 -1 1 -1 []", ""},
+		{"missing required", []string{"id", "name"}, nil, "", `required column externalId and maxGroupSize not found; the columns found are "id", "name"`},
+		{"same field twice", []string{"externalId", "external_id", "maxGroupSize"}, nil, "", "are the same field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseHeader(tt.header, 1, tt.aliases)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ext []string
+			for _, e := range c.Ext {
+				ext = append(ext, e.Name)
+			}
+			got := strings.Join([]string{itoa(c.ExternalID), itoa(c.GroupName), itoa(c.MaxGroupSize), itoa(c.Limit)}, " ") + " [" + strings.Join(ext, " ") + "]"
+			if got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func itoa(i int) string {
+	if i < 0 {
+		return "-1"
+	}
+	return string(rune('0' + i))
+}
+
+func TestValidate(t *testing.T) {
+	cols := mustHeader(t, "externalId", "groupName", "maxGroupSize", "limit", "ext.platinum")
+	v := &Validator{Cols: cols, MaxGroupSize: 30000}
+	long := strings.Repeat("é", 51) // 51 characters, 102 bytes
+	fifty := strings.Repeat("é", 50)
+	tests := []struct {
+		name  string
+		cells []string
+		want  string // problem substring; "" = valid
+		check func(t *testing.T, g capillary.Group)
+	}{
+		{"valid", []string{"f1", "Fleet one", "110", "", "25"}, "", func(t *testing.T, g capillary.Group) {
+			if g.ExternalID != "f1" || g.GroupName != "Fleet one" || g.MaxGroupSize != 110 || g.HasLimit || len(g.ExtendedFields) != 1 || g.ExtendedFields[0] != (capillary.Field{Name: "platinum", Value: "25"}) {
+				t.Errorf("group = %+v", g)
+			}
+		}},
+		{"trimmed", []string{"  f1 ", " x ", " 30000 ", " 7 ", ""}, "", func(t *testing.T, g capillary.Group) {
+			if g.ExternalID != "f1" || g.GroupName != "x" || g.MaxGroupSize != 30000 || !g.HasLimit || g.Limit != 7 || len(g.ExtendedFields) != 0 {
+				t.Errorf("group = %+v", g)
+			}
+		}},
+		{"excel float", []string{"f1", "", "110.0", "", ""}, "", func(t *testing.T, g capillary.Group) {
+			if g.MaxGroupSize != 110 {
+				t.Errorf("size = %d", g.MaxGroupSize)
+			}
+		}},
+		{"50 characters ok", []string{fifty, fifty, "1", "", ""}, "", nil},
+		{"id missing", []string{"", "x", "1", "", ""}, "externalId: missing", nil},
+		{"id blank", []string{"   ", "x", "1", "", ""}, "externalId: missing", nil},
+		{"id too long in characters", []string{long, "x", "1", "", ""}, "externalId: 51 characters, at most 50", nil},
+		{"name too long", []string{"f1", long, "1", "", ""}, "groupName: 51 characters", nil},
+		{"size missing", []string{"f1", "x", "", "", ""}, "maxGroupSize: missing", nil},
+		{"size not a number", []string{"f1", "x", "ten", "", ""}, `maxGroupSize: "ten" is not a whole number`, nil},
+		{"size fraction", []string{"f1", "x", "12.5", "", ""}, `maxGroupSize: "12.5" is not a whole number`, nil},
+		{"size hex", []string{"f1", "x", "0x10", "", ""}, "not a whole number", nil},
+		{"size inf", []string{"f1", "x", "Inf", "", ""}, "not a whole number", nil},
+		{"size zero", []string{"f1", "x", "0", "", ""}, "maxGroupSize: 0 is not positive", nil},
+		{"size negative", []string{"f1", "x", "-5", "", ""}, "maxGroupSize: -5 is not positive", nil},
+		{"size over limit", []string{"f1", "x", "30001", "", ""}, "maxGroupSize: 30001 is over the org's limit of 30000", nil},
+		{"limit bad", []string{"f1", "x", "5", "abc", ""}, "limit: \"abc\" is not a whole number", nil},
+		{"limit negative", []string{"f1", "x", "5", "-1", ""}, "limit: -1 is negative", nil},
+		{"too few cells", []string{"f1", "x", "5"}, "row has 3 cells, the header has 5", nil},
+		{"too many cells", []string{"f1", "x", "5", "", "", "extra"}, "row has 6 cells, the header has 5", nil},
+		{"invalid utf8", []string{"f1", "caf\xe9", "5", "", ""}, "groupName: not valid UTF-8", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var g capillary.Group
+			_, problem, _ := v.Validate(tt.cells, &g)
+			if tt.want == "" && problem != "" {
+				t.Fatalf("problem %q, want valid", problem)
+			}
+			if tt.want != "" && !strings.Contains(problem, tt.want) {
+				t.Fatalf("problem %q, want %q", problem, tt.want)
+			}
+			if tt.check != nil {
+				tt.check(t, g)
+			}
+		})
+	}
+}
+
+func TestValidatePredictsExtendedFieldWarnings(t *testing.T) {
+	cols := mustHeader(t, "externalId", "maxGroupSize", "ext.platinum", "ext.gender", "ext.tier")
+	v := &Validator{Cols: cols, MaxGroupSize: 100, ExtTypes: map[string]string{"platinum": "INTEGER", "tier": "STRING"}}
+	var g capillary.Group
+	_, problem, warn := v.Validate([]string{"a", "5", "gold", "f", "x"}, &g)
+	if problem != "" {
+		t.Fatal(problem)
+	}
+	if len(warn) != 2 || warn[0].Code != 91017 || warn[1].Code != 91016 {
+		t.Fatalf("warnings = %+v, want 91017 then 91016", warn)
+	}
+}
+
+func TestSeenIDs(t *testing.T) {
+	s := newSeenIDs()
+	const n = 50000 // enough to grow the table several times
+	for i := range n {
+		if first, dup := s.add("id-"+strings.Repeat("x", i%7)+itoa(i%10)+string(rune(i)), i+2); dup {
+			t.Fatalf("row %d reported as duplicate of %d", i+2, first)
+		}
+	}
+	for i := range n {
+		first, dup := s.add("id-"+strings.Repeat("x", i%7)+itoa(i%10)+string(rune(i)), n+i+2)
+		if !dup || first != i+2 {
+			t.Fatalf("id %d: dup=%v first=%d, want first=%d", i, dup, first, i+2)
+		}
+	}
+}

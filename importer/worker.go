@@ -1,0 +1,231 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/capillary-tools/groupimport/importer/capillary"
+)
+
+// process sends one row until it has a final status, the attempts run out,
+// or the run stops. The error is non-nil only for a fault of the whole run.
+func (r *runner) process(j job) (Result, error) {
+	res := j.res
+	var (
+		p         = r.cfg.Policy
+		tries     int  // attempts that use up the budget
+		throttles int  // 429 answers
+		mayExist  bool // an earlier attempt may have created the group
+		last      string
+	)
+	for {
+		if r.stopped.Err() != nil || r.pace() != nil {
+			return r.unfinished(res, mayExist, last), nil
+		}
+		resp, err := r.send(func(ctx context.Context) (*capillary.Response, error) {
+			return r.cfg.API.Create(ctx, &j.group)
+		})
+		res.Attempts++
+		if err != nil && r.reqCtx.Err() != nil {
+			// Killed or out of drain time while the request was out.
+			return r.unfinished(res, true, "interrupted while a request was in flight"), nil
+		}
+		if resp != nil {
+			res.RequestID = resp.RequestID
+		}
+		d := decide(resp, err, tries+1, throttles, p, mayExist, jitter())
+		r.feedback(resp, d)
+		if d.throttled {
+			throttles++
+		} else {
+			tries++
+		}
+		mayExist = mayExist || d.sent
+		last = d.msg
+		switch d.act {
+		case actDone:
+			res.Status, res.Message = d.status, d.msg
+			if resp != nil {
+				res.Code = resp.Code()
+				if resp.HasEntity {
+					res.EntityID = resp.Entity
+				}
+				res.Warnings = notices(resp.Warnings)
+			}
+			return res, nil
+		case actAbort:
+			res.Status, res.Message = Skipped, "not created: the API rejected the credentials ("+d.msg+")"
+			return res, fmt.Errorf("%w: the API rejected the credentials (%s); check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET and the host: %w", ErrAborted, d.msg, capillary.ErrUnauthorized)
+		case actLookup:
+			return r.recover(j, res)
+		case actRetry:
+			if !r.sleep(d.wait) {
+				return r.unfinished(res, mayExist, last), nil
+			}
+		}
+	}
+}
+
+// recover settles a 1633 that answered a retry: an earlier attempt of this
+// row may have created the group before its answer was lost. The lookup is
+// paced and retried like any request; if it cannot be done the row is
+// failed, never guessed.
+func (r *runner) recover(j job, res Result) (Result, error) {
+	p := r.cfg.Policy
+	tries, throttles := 0, 0
+	for {
+		if r.stopped.Err() != nil || r.pace() != nil {
+			return r.unfinished(res, true, "stopped while checking whether an earlier attempt created the group"), nil
+		}
+		resp, err := r.send(func(ctx context.Context) (*capillary.Response, error) {
+			return r.cfg.API.Lookup(ctx, j.group.ExternalID)
+		})
+		if err != nil && r.reqCtx.Err() != nil {
+			return r.unfinished(res, true, "interrupted while looking the group up"), nil
+		}
+		if resp != nil {
+			res.RequestID = resp.RequestID
+		}
+		d := decideLookup(resp, err, tries+1, throttles, p, jitter())
+		r.feedback(resp, d)
+		if d.throttled {
+			throttles++
+		} else {
+			tries++
+		}
+		switch d.act {
+		case actAbort:
+			res.Status, res.Message = Skipped, "not settled: the API rejected the credentials during a lookup ("+d.msg+")"
+			return res, fmt.Errorf("%w: the API rejected the credentials (%s): %w", ErrAborted, d.msg, capillary.ErrUnauthorized)
+		case actRetry:
+			if !r.sleep(d.wait) {
+				return r.unfinished(res, true, d.msg), nil
+			}
+			continue
+		case actDone:
+			if d.status == Failed {
+				res.Status, res.Code = Failed, 1633
+				res.Message = "the API says the group exists (1633) after an attempt whose answer was lost, and looking it up failed: " + d.msg
+				return res, nil
+			}
+		}
+		res.Code = 0
+		if diff := differences(&j.group, resp.Group); diff != "" {
+			res.Status, res.Code, res.EntityID = Conflict, 1633, resp.Group.ID
+			res.Message = "a different group with this externalId exists: " + diff
+			return res, nil
+		}
+		res.Status, res.EntityID = Created, resp.Group.ID
+		res.Message = "recovered: an earlier attempt whose answer was lost created the group (confirmed by lookup)"
+		return res, nil
+	}
+}
+
+// decideLookup classifies one lookup answer; actDone with status Failed is
+// a lookup that cannot succeed, actDone otherwise means resp.Group is set.
+func decideLookup(resp *capillary.Response, err error, attempt, throttled int, p Policy, jitter float64) decision {
+	if err != nil {
+		if errors.Is(err, capillary.ErrUnauthorized) {
+			return decision{act: actAbort, msg: err.Error()}
+		}
+		return retryOrFail(decision{act: actRetry, msg: "no response: " + err.Error()}, attempt, p, jitter, 0)
+	}
+	switch {
+	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
+		return decision{act: actAbort, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
+	case resp.Status == http.StatusTooManyRequests:
+		d := decide(resp, nil, attempt, throttled, p, false, jitter)
+		return d
+	case resp.Status == http.StatusOK && resp.Group != nil:
+		return decision{act: actDone, status: Created}
+	case resp.Status >= 500 || resp.Status == http.StatusRequestTimeout || resp.BodyErr != nil:
+		return retryOrFail(decision{act: actRetry, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
+	}
+	return decision{act: actDone, status: Failed, msg: resp.Message()}
+}
+
+// differences lists how the server's group differs from the row, or "".
+func differences(g *capillary.Group, s *capillary.GroupInfo) string {
+	var d []string
+	if s.ExternalID != "" && s.ExternalID != g.ExternalID {
+		d = append(d, fmt.Sprintf("externalId %q on the server", s.ExternalID))
+	}
+	if g.GroupName != "" && s.GroupName != g.GroupName {
+		d = append(d, fmt.Sprintf("groupName %q on the server, %q in the file", s.GroupName, g.GroupName))
+	}
+	if s.MaxGroupSize != g.MaxGroupSize {
+		d = append(d, fmt.Sprintf("maxGroupSize %d on the server, %d in the file", s.MaxGroupSize, g.MaxGroupSize))
+	}
+	if s.GroupStatus != "" && !strings.EqualFold(s.GroupStatus, "ACTIVE") {
+		d = append(d, "groupStatus "+s.GroupStatus+" on the server")
+	}
+	return strings.Join(d, "; ")
+}
+
+// send runs one request under the per-request timeout.
+func (r *runner) send(call func(context.Context) (*capillary.Response, error)) (*capillary.Response, error) {
+	ctx, cancel := context.WithTimeout(r.reqCtx, r.cfg.Timeout)
+	defer cancel()
+	r.requests.Add(1)
+	return call(ctx)
+}
+
+// pace waits for the shared pacer; it fails once the run is stopping.
+func (r *runner) pace() error {
+	if r.cfg.Pacer == nil {
+		return nil
+	}
+	return r.cfg.Pacer.Wait(r.stopped)
+}
+
+// feedback tells the pacer how the server took the request.
+func (r *runner) feedback(resp *capillary.Response, d decision) {
+	if r.cfg.Pacer == nil || resp == nil {
+		return
+	}
+	if d.throttled {
+		r.cfg.Pacer.Throttled(resp.RetryAfter)
+	} else if resp.Status < 500 {
+		r.cfg.Pacer.Succeeded()
+	}
+}
+
+// sleep waits d unless the run stops first.
+func (r *runner) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return r.stopped.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.stopped.Done():
+		return false
+	}
+}
+
+// unfinished marks a row the run stopped before settling.
+func (r *runner) unfinished(res Result, mayExist bool, last string) Result {
+	res.Status = Skipped
+	res.Message = r.stopMessage(res.Attempts, mayExist)
+	if last != "" && res.Attempts > 0 {
+		res.Message += "; last: " + last
+	}
+	return res
+}
+
+func notices(ns []capillary.Notice) []Notice {
+	if len(ns) == 0 {
+		return nil
+	}
+	out := make([]Notice, len(ns))
+	for i, n := range ns {
+		out[i] = Notice{Code: n.Code, Message: n.Message}
+	}
+	return out
+}

@@ -1,0 +1,41 @@
+// Package report writes what a groupimport run leaves behind: the results
+// CSV, the closing summary (as text for people and as JSON for scripts) and
+// the live progress display. It reads the results CSV back too, because a
+// resumed run starts from it.
+//
+// # Results file
+//
+// A results file has one line per input row, in input order, under the
+// header in [Header]:
+//
+//	row         spreadsheet row of the input row (the input's header is row 1)
+//	externalId  the externalId as read from the input
+//	status      one of importer.Statuses
+//	entityId    the group id on the server; empty when unknown
+//	code        the API error code; empty when none
+//	message     the API's or the validator's message
+//	warnings    API warnings as "CODE: message" items joined by " | "
+//	attempts    requests sent for the row (0 when it was never sent)
+//	requestId   X-Cap-Requestid of the last response, for support tickets
+//
+// People open results in spreadsheets, which evaluate a cell starting with
+// =, +, -, @, a tab or a carriage return as a formula. Such text cells
+// (externalId, message, warnings, requestId) are written with a leading
+// single quote, as OWASP advises against CSV injection. To keep that
+// reversible, the quote is added whenever the first character that is not
+// a quote is one of those triggers, and [ReadResults] removes one leading
+// quote from exactly those cells, which recovers the original text:
+//
+//	original   written
+//	=1+2       '=1+2
+//	'=1+2      ''=1+2
+//	'quoted    'quoted
+//	-5         '-5
+//
+// Numeric cells are never touched.
+//
+// A [Writer] buffers rows and hands whole lines to the file at least once a
+// second, so a crash loses about a second of rows at most and rarely leaves a
+// partial line; [ReadResults] reports a partial last line with
+// [ErrTruncated] after delivering every complete one.
+package report

@@ -1,0 +1,190 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/capillary-tools/groupimport/importer"
+)
+
+// PrintSummary writes the closing summary of a run for people: the rows of
+// each status that occurred, in importer.Statuses order, the total, how
+// long the run took and at what request rate, where the results are, and
+// why the run stopped early if it did. Write errors are ignored: the
+// summary goes to stderr, and the results file is what must not be lost.
+func PrintSummary(w io.Writer, s importer.Summary, resultsPath string) {
+	type line struct {
+		label string
+		n     int // right-aligned when numeric
+		text  string
+	}
+	var lines []line
+	for _, st := range summaryStatuses(s.Counts) {
+		if n := s.Counts[st]; n != 0 {
+			lines = append(lines, line{label: string(st), n: n})
+		}
+	}
+	lines = append(lines,
+		line{label: "total rows", n: s.Rows},
+		line{label: "elapsed", text: formatDuration(s.Elapsed)},
+		line{label: "requests", text: requestsText(s)},
+	)
+	if resultsPath != "" {
+		lines = append(lines, line{label: "results", text: resultsPath})
+	}
+	if s.Stopped != "" {
+		lines = append(lines, line{label: "stopped early", text: s.Stopped})
+	}
+
+	labelWidth, numWidth := 0, 0
+	for _, l := range lines {
+		labelWidth = max(labelWidth, len(l.label))
+		if l.text == "" {
+			numWidth = max(numWidth, len(strconv.Itoa(l.n)))
+		}
+	}
+	var b strings.Builder
+	b.WriteString("Summary")
+	if s.DryRun {
+		b.WriteString(" (dry run: nothing was created)")
+	}
+	b.WriteString(":\n")
+	for _, l := range lines {
+		if l.text == "" {
+			fmt.Fprintf(&b, "  %-*s  %*d\n", labelWidth, l.label, numWidth, l.n)
+		} else {
+			fmt.Fprintf(&b, "  %-*s  %s\n", labelWidth, l.label, l.text)
+		}
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+func requestsText(s importer.Summary) string {
+	if s.Requests == 0 || s.Elapsed <= 0 {
+		return strconv.Itoa(s.Requests)
+	}
+	return fmt.Sprintf("%d at %s", s.Requests, formatRate(s.Rate()))
+}
+
+// summaryStatuses lists importer.Statuses followed by any other status in
+// counts, sorted, so that no count goes unreported.
+func summaryStatuses(counts map[importer.Status]int) []importer.Status {
+	all := slices.Clone(importer.Statuses)
+	var extra []importer.Status
+	for st := range counts {
+		if !slices.Contains(all, st) {
+			extra = append(extra, st)
+		}
+	}
+	slices.Sort(extra)
+	return append(all, extra...)
+}
+
+// summaryJSON is the document WriteSummaryJSON writes.
+type summaryJSON struct {
+	Rows           int           `json:"rows"`
+	Counts         orderedCounts `json:"counts"`
+	Requests       int           `json:"requests"`
+	ElapsedSeconds float64       `json:"elapsedSeconds"`
+	RatePerSecond  float64       `json:"ratePerSecond"`
+	Started        string        `json:"started"`
+	Finished       string        `json:"finished"`
+	DryRun         bool          `json:"dryRun"`
+	Stopped        string        `json:"stopped"`
+	Results        string        `json:"results"`
+	OK             bool          `json:"ok"`
+}
+
+// orderedCounts encodes as a JSON object keyed by status in
+// importer.Statuses order, zeros included, so that scripts can read any
+// key without checking for it.
+type orderedCounts struct{ counts map[importer.Status]int }
+
+// MarshalJSON implements json.Marshaler.
+func (c orderedCounts) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, st := range summaryStatuses(c.counts) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, err := json.Marshal(string(st))
+		if err != nil {
+			return nil, err
+		}
+		b.Write(key)
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(c.counts[st]))
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// WriteSummaryJSON writes the summary of a run as a JSON object to path,
+// for scripts and monitoring: rows, counts of every status (zeros
+// included), requests, elapsedSeconds, ratePerSecond, started and finished
+// (RFC 3339, UTC), dryRun, stopped ("" when the run finished), results (the
+// results file) and ok (see importer.Summary.OK). The file is replaced
+// atomically, so a reader never sees half a document.
+func WriteSummaryJSON(path string, s importer.Summary, resultsPath string) error {
+	doc := summaryJSON{
+		Rows:           s.Rows,
+		Counts:         orderedCounts{s.Counts},
+		Requests:       s.Requests,
+		ElapsedSeconds: round3(s.Elapsed.Seconds()),
+		RatePerSecond:  round3(s.Rate()),
+		Started:        s.Started.UTC().Format(time.RFC3339),
+		Finished:       s.Started.Add(s.Elapsed).UTC().Format(time.RFC3339),
+		DryRun:         s.DryRun,
+		Stopped:        s.Stopped,
+		Results:        resultsPath,
+		OK:             s.OK(),
+	}
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: encoding summary: %w", err)
+	}
+	return writeFileAtomic(path, append(data, '\n'))
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it over path, so that path holds either the old or the new content.
+func writeFileAtomic(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("report: writing summary: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+			err = fmt.Errorf("report: writing summary: %w", err)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	// CreateTemp makes the file private; a summary is as readable as
+	// any file the user creates.
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,285 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/capillary-tools/groupimport/importer"
+)
+
+// Header is the first line of every results file.
+var Header = []string{"row", "externalId", "status", "entityId", "code", "message", "warnings", "attempts", "requestId"}
+
+// Column positions in Header.
+const (
+	colRow = iota
+	colExternalID
+	colStatus
+	colEntityID
+	colCode
+	colMessage
+	colWarnings
+	colAttempts
+	colRequestID
+	numCols
+)
+
+// DefaultFlushInterval is how long a written row may wait in memory before
+// a Writer hands it to the file when FlushInterval is zero.
+const DefaultFlushInterval = time.Second
+
+// bufferSize is large so that ~20,000 rows/s cost a few write calls a
+// second rather than one per row.
+const bufferSize = 64 << 10
+
+// Writer writes Results as lines of a results file. It is safe for
+// concurrent use, though rows are meant to come from one goroutine in input
+// order.
+//
+// Rows are buffered. A background goroutine, started by the first Write,
+// flushes the buffer every FlushInterval when it holds anything, so the
+// file keeps up with a fast run and with a stalled one alike. The first
+// error from the underlying writer is kept and returned by every later
+// Write, Flush and Close.
+type Writer struct {
+	// FlushInterval bounds how long a written row stays in memory: zero
+	// means DefaultFlushInterval and a negative value disables the
+	// background flush. Set it before the first Write.
+	FlushInterval time.Duration
+
+	mu      sync.Mutex
+	bw      *bufio.Writer
+	cw      *csv.Writer
+	file    *os.File // set by Create: Close syncs and closes it
+	rec     []string // reused for every row
+	scratch []byte   // backs the cells Write formats itself
+	err     error    // sticky
+	closed  bool
+	stop    chan struct{} // nil until the flusher starts
+	done    chan struct{}
+}
+
+// NewWriter returns a Writer that writes a results file to w, header first.
+// Close flushes it but does not close w.
+func NewWriter(w io.Writer) *Writer {
+	bw := bufio.NewWriterSize(w, bufferSize)
+	rw := &Writer{
+		bw: bw,
+		// bufio.NewWriter inside csv.NewWriter returns bw itself, as it
+		// is large enough: the two share one buffer, which Write relies
+		// on to flush at line boundaries.
+		cw:      csv.NewWriter(bw),
+		rec:     make([]string, numCols),
+		scratch: make([]byte, 0, 256),
+	}
+	// The header fits the empty buffer, so this cannot fail.
+	_ = rw.cw.Write(Header)
+	return rw
+}
+
+// Create creates or truncates the file at path and returns a Writer for
+// it. Close flushes, syncs and closes the file.
+func Create(path string) (*Writer, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	w := NewWriter(f)
+	w.file = f
+	return w, nil
+}
+
+// Write appends r as one line. It returns the first error the underlying
+// writer reported, if any, and os.ErrClosed after Close.
+func (w *Writer) Write(r importer.Result) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return os.ErrClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if w.stop == nil && w.FlushInterval >= 0 {
+		w.startFlusher()
+	}
+	w.fill(r)
+	// Flushing before a line that would not fit, rather than letting
+	// bufio split it, keeps the file made of whole lines between writes:
+	// what a crash leaves behind stays readable to the end.
+	if w.bw.Available() < lineBound(w.rec) && w.bw.Buffered() > 0 {
+		if err := w.bw.Flush(); err != nil {
+			return w.fail(err)
+		}
+	}
+	if err := w.cw.Write(w.rec); err != nil {
+		return w.fail(err)
+	}
+	return nil
+}
+
+// Flush writes buffered lines to the underlying writer.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flushLocked()
+}
+
+// Close stops the background flush and flushes what is buffered; for a
+// Writer from Create it then syncs and closes the file. Calling Close again
+// returns the first call's result.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		defer w.mu.Unlock()
+		return w.err
+	}
+	w.closed = true
+	stop, done := w.stop, w.done
+	w.mu.Unlock()
+
+	// The flusher takes the mutex, so wait for it without holding it.
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	err := w.flushLocked()
+	if w.file != nil {
+		if err == nil {
+			if e := w.file.Sync(); e != nil {
+				err = fmt.Errorf("report: syncing results: %w", e)
+			}
+		}
+		if e := w.file.Close(); e != nil && err == nil {
+			err = fmt.Errorf("report: closing results: %w", e)
+		}
+	}
+	w.err = err
+	return err
+}
+
+func (w *Writer) flushLocked() error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.bw.Flush(); err != nil {
+		return w.fail(err)
+	}
+	return nil
+}
+
+func (w *Writer) fail(err error) error {
+	if w.err == nil {
+		w.err = fmt.Errorf("report: writing results: %w", err)
+	}
+	return w.err
+}
+
+// startFlusher runs the periodic flush; w.mu is held.
+func (w *Writer) startFlusher() {
+	d := w.FlushInterval
+	if d == 0 {
+		d = DefaultFlushInterval
+	}
+	w.stop, w.done = make(chan struct{}), make(chan struct{})
+	go w.flushEvery(d, w.stop, w.done)
+}
+
+func (w *Writer) flushEvery(d time.Duration, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			w.mu.Lock()
+			if w.err == nil && w.bw.Buffered() > 0 {
+				// The error is kept for the next Write to return.
+				_ = w.flushLocked()
+			}
+			w.mu.Unlock()
+		}
+	}
+}
+
+// fill formats r into w.rec. Every cell the Writer formats itself (numbers,
+// warnings, quoted text) is appended to one scratch buffer and converted to
+// a string once, so a row costs one allocation however many cells it has.
+func (w *Writer) fill(r importer.Result) {
+	var spans [numCols]struct{ from, to int }
+	b := w.scratch[:0]
+	mark := func(col int, from int) { spans[col].from, spans[col].to = from, len(b) }
+
+	from := len(b)
+	b = strconv.AppendInt(b, int64(r.Row), 10)
+	mark(colRow, from)
+	if r.EntityID != 0 {
+		from = len(b)
+		b = strconv.AppendInt(b, r.EntityID, 10)
+		mark(colEntityID, from)
+	}
+	if r.Code != 0 {
+		from = len(b)
+		b = strconv.AppendInt(b, int64(r.Code), 10)
+		mark(colCode, from)
+	}
+	from = len(b)
+	b = strconv.AppendInt(b, int64(r.Attempts), 10)
+	mark(colAttempts, from)
+	if len(r.Warnings) > 0 {
+		from = len(b)
+		b = appendWarnings(b, r.Warnings)
+		if needsQuote(b[from:]) {
+			b = append(b, 0)
+			copy(b[from+1:], b[from:len(b)-1])
+			b[from] = '\''
+		}
+		mark(colWarnings, from)
+	}
+	for _, c := range [...]struct {
+		col int
+		s   string
+	}{{colExternalID, r.ExternalID}, {colMessage, r.Message}, {colRequestID, r.RequestID}} {
+		if needsQuote(c.s) {
+			from = len(b)
+			b = append(b, '\'')
+			b = append(b, c.s...)
+			mark(c.col, from)
+		} else {
+			w.rec[c.col] = c.s
+		}
+	}
+
+	w.scratch = b
+	s := string(b)
+	for col, sp := range spans {
+		switch {
+		case sp.to > sp.from:
+			w.rec[col] = s[sp.from:sp.to]
+		case col == colEntityID || col == colCode || col == colWarnings:
+			w.rec[col] = ""
+		}
+	}
+	w.rec[colStatus] = string(r.Status)
+}
+
+// lineBound is an upper bound on the bytes encoding/csv writes for rec:
+// every quote doubled, the field quoted, a separator or newline.
+func lineBound(rec []string) int {
+	n := 0
+	for _, f := range rec {
+		n += 2*len(f) + 3
+	}
+	return n
+}
