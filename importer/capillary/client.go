@@ -71,7 +71,9 @@ func (c *Client) Create(ctx context.Context, g *Group) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp.decodeCreate(body)
+	if resp.BodyErr == nil {
+		resp.decodeCreate(body)
+	}
 	return resp, nil
 }
 
@@ -82,7 +84,9 @@ func (c *Client) Lookup(ctx context.Context, externalID string) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
-	resp.decodeGroup(body)
+	if resp.BodyErr == nil {
+		resp.decodeGroup(body)
+	}
 	return resp, nil
 }
 
@@ -92,7 +96,9 @@ func (c *Client) Update(ctx context.Context, g *Group) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp.decodeGroup(body)
+	if resp.BodyErr == nil {
+		resp.decodeGroup(body)
+	}
 	return resp, nil
 }
 

@@ -1,0 +1,311 @@
+package importer_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/capillary-tools/groupimport/importer"
+	"github.com/capillary-tools/groupimport/importer/capillary"
+	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+)
+
+// harness runs importer.Run against a sandbox over loopback HTTP.
+type harness struct {
+	t   *testing.T
+	srv *sandbox.Server
+	cfg importer.Config
+}
+
+func newHarness(t *testing.T, sc sandbox.Config) *harness {
+	t.Helper()
+	srv := sandbox.NewServer(sc)
+	t.Cleanup(srv.Close)
+	client, err := capillary.New(srv.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), capillary.NewHTTPClient(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, srv: srv, cfg: importer.Config{
+		API:     client,
+		Workers: 8,
+		Policy:  importer.Policy{MaxAttempts: 5, MaxThrottled: 50, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
+		Timeout: 5 * time.Second,
+	}}
+}
+
+func (h *harness) run(ctx context.Context, csv string) ([]importer.Result, importer.Summary, error) {
+	h.t.Helper()
+	recs := importer.NewCSVRecords(strings.NewReader(csv), 0)
+	header, row, err := recs.Next()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cols, err := importer.ParseHeader(append([]string(nil), header...), row, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cfg := h.cfg
+	if cfg.Validator == nil {
+		cfg.Validator = &importer.Validator{Cols: cols, MaxGroupSize: importer.DefaultMaxGroupSize}
+	}
+	var mu sync.Mutex
+	var out []importer.Result
+	cfg.Sink = func(r importer.Result) error {
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, r)
+		return nil
+	}
+	sum, err := importer.Run(ctx, recs, cfg)
+	return out, sum, err
+}
+
+func byID(results []importer.Result) map[string]importer.Result {
+	m := map[string]importer.Result{}
+	for _, r := range results {
+		if _, ok := m[r.ExternalID]; !ok {
+			m[r.ExternalID] = r
+		}
+	}
+	return m
+}
+
+// TestRunClassifiesEveryOutcome covers the outcomes a healthy server gives.
+func TestRunClassifiesEveryOutcome(t *testing.T) {
+	h := newHarness(t, sandbox.Config{MaxGroupSize: 1000})
+	h.srv.Seed(sandbox.Group{ExternalID: "exists", GroupName: "old", MaxGroupSize: 5})
+	csv := "externalId,groupName,maxGroupSize,ext.platinum,ext.gender\n" +
+		"ok,Fine,10,,\n" +
+		"warn-type,Typed,10,gold,\n" +
+		"warn-name,Named,10,,f\n" +
+		"exists,Again,10,,\n" +
+		"too-big,Big,5000,,\n" + // valid locally (30000), refused by this org (1639)
+		"bad,,abc,,\n" +
+		"ok,Dup,10,,\n"
+	res, sum, err := h.run(context.Background(), csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		row    int
+		status importer.Status
+		code   int
+		warn   int
+	}{
+		{2, importer.Created, 0, 0},
+		{3, importer.CreatedWithWarnings, 0, 91017},
+		{4, importer.CreatedWithWarnings, 0, 91016},
+		{5, importer.Conflict, 1633, 0},
+		{6, importer.Rejected, 1639, 0},
+		{7, importer.Invalid, 0, 0},
+		{8, importer.Duplicate, 0, 0},
+	}
+	if len(res) != len(want) {
+		t.Fatalf("got %d results, want %d: %+v", len(res), len(want), res)
+	}
+	for i, w := range want {
+		r := res[i]
+		if r.Row != w.row || r.Status != w.status || r.Code != w.code {
+			t.Errorf("row %d: got row %d %s code %d (%s), want %s code %d", w.row, r.Row, r.Status, r.Code, r.Message, w.status, w.code)
+		}
+		if w.warn != 0 && (len(r.Warnings) != 1 || r.Warnings[0].Code != w.warn) {
+			t.Errorf("row %d: warnings %+v, want %d", w.row, r.Warnings, w.warn)
+		}
+		if r.Status == importer.Created || r.Status == importer.CreatedWithWarnings {
+			g, ok := h.srv.Group(r.ExternalID)
+			if !ok || g.ID != r.EntityID {
+				t.Errorf("row %d: entity %d, server has %+v", w.row, r.EntityID, g)
+			}
+		}
+		if r.Status != importer.Invalid && r.Status != importer.Duplicate && r.RequestID == "" {
+			t.Errorf("row %d: no request id", w.row)
+		}
+	}
+	if sum.Counts[importer.Created] != 1 || sum.Rows != 7 || sum.OK() {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+// TestRunRetriesFaultsWithoutDuplicates throws 5xx, 429s, dropped
+// connections and creates whose answer never comes at the importer, and
+// checks that every row ends created exactly once with the server's id.
+func TestRunRetriesFaultsWithoutDuplicates(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Faults: sandbox.Faults{
+		Error5xx: 0.15, Throttle: 0.05, Drop: 0.05, TimeoutAfterCreate: 0.05,
+		HangFor: 10 * time.Second, Jitter: 2 * time.Millisecond, Seed: 7,
+	}})
+	h.cfg.Timeout = 300 * time.Millisecond
+	h.cfg.Policy.MaxAttempts = 30 // enough that no row runs out at these fault rates
+	const n = 300
+	var b strings.Builder
+	b.WriteString("externalId,groupName,maxGroupSize\n")
+	for i := range n {
+		fmt.Fprintf(&b, "g%04d,Group %d,%d\n", i, i, i+1)
+	}
+	res, _, err := h.run(context.Background(), b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != n {
+		t.Fatalf("%d results for %d rows", len(res), n)
+	}
+	recovered := 0
+	for i, r := range res {
+		if r.Row != i+2 {
+			t.Fatalf("result %d is row %d: out of order", i, r.Row)
+		}
+		if r.Status != importer.Created {
+			t.Errorf("row %d: %s %s", r.Row, r.Status, r.Message)
+			continue
+		}
+		g, ok := h.srv.Group(r.ExternalID)
+		if !ok || g.ID != r.EntityID {
+			t.Errorf("row %d: entity %d, server has %+v", r.Row, r.EntityID, g)
+		}
+		if c := h.srv.Creations(r.ExternalID); c != 1 {
+			t.Errorf("row %d: created %d times", r.Row, c)
+		}
+		if strings.HasPrefix(r.Message, "recovered") {
+			recovered++
+		}
+	}
+	st := h.srv.Stats()
+	if st.Faults5xx == 0 || st.Throttled == 0 || st.Drops == 0 || st.Hangs == 0 {
+		t.Errorf("faults not exercised: %+v", st)
+	}
+	if recovered == 0 {
+		t.Errorf("no row went through the lookup after a lost answer (hangs: %d)", st.Hangs)
+	}
+}
+
+// TestRunKeepsInputOrder gives every request a random latency, so answers
+// come back in any order, and checks the results do not.
+func TestRunKeepsInputOrder(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Faults: sandbox.Faults{Jitter: 5 * time.Millisecond, Seed: 3}})
+	h.cfg.Workers = 16
+	h.cfg.Window = 32 // small, so the window wraps many times
+	var b strings.Builder
+	b.WriteString("externalId,maxGroupSize\n")
+	for i := range 500 {
+		if i%7 == 3 {
+			fmt.Fprintf(&b, "bad%d,-1\n", i) // rows that skip the workers
+			continue
+		}
+		fmt.Fprintf(&b, "id%d,5\n", i)
+	}
+	res, _, err := h.run(context.Background(), b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Row != i+2 {
+			t.Fatalf("result %d is row %d", i, r.Row)
+		}
+	}
+	if len(res) != 500 {
+		t.Fatalf("%d results", len(res))
+	}
+}
+
+func TestRunGivesUpOnPersistentFailures(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Faults: sandbox.Faults{Error5xx: 1}})
+	h.cfg.Policy.MaxAttempts = 3
+	res, sum, err := h.run(context.Background(), "externalId,maxGroupSize\na,1\nb,2\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Status != importer.Failed || r.Attempts != 3 || !strings.Contains(r.Message, "gave up after 3 attempts") {
+			t.Errorf("row %d: %s after %d: %s", r.Row, r.Status, r.Attempts, r.Message)
+		}
+	}
+	if sum.Counts[importer.Failed] != 2 {
+		t.Errorf("summary %+v", sum.Counts)
+	}
+}
+
+func TestRunAbortsOnRejectedCredentials(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Tills: map[string]string{sandbox.DefaultTill: "another-password"}})
+	var b strings.Builder
+	b.WriteString("externalId,maxGroupSize\n")
+	for i := range 200 {
+		fmt.Fprintf(&b, "id%d,5\n", i)
+	}
+	res, sum, err := h.run(context.Background(), b.String())
+	if err == nil || !strings.Contains(err.Error(), "credentials") {
+		t.Fatalf("err = %v, want a credentials error", err)
+	}
+	if len(res) != 200 || sum.Counts[importer.Skipped] != 200 {
+		t.Fatalf("%d results, counts %v: every row must be there, skipped", len(res), sum.Counts)
+	}
+	if st := h.srv.Stats(); st.Requests > 2*h.cfg.Workers {
+		t.Errorf("%d requests after the credentials were refused", st.Requests)
+	}
+}
+
+func TestRunDryRunSendsNothing(t *testing.T) {
+	h := newHarness(t, sandbox.Config{})
+	h.cfg.DryRun = true
+	res, sum, err := h.run(context.Background(), "externalId,maxGroupSize\na,1\nb,0\na,2\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []importer.Status{res[0].Status, res[1].Status, res[2].Status}
+	if got[0] != importer.Valid || got[1] != importer.Invalid || got[2] != importer.Duplicate {
+		t.Errorf("statuses %v", got)
+	}
+	if st := h.srv.Stats(); st.Requests != 0 {
+		t.Errorf("dry run sent %d requests", st.Requests)
+	}
+	if sum.Requests != 0 {
+		t.Errorf("summary counts %d requests", sum.Requests)
+	}
+}
+
+// TestRunInterruptSkipsTheRest cancels a slow run and checks that it stops
+// quickly, keeps the finished rows and writes every other row as skipped.
+func TestRunInterruptSkipsTheRest(t *testing.T) {
+	h := newHarness(t, sandbox.Config{})
+	h.cfg.Workers = 2
+	var b strings.Builder
+	b.WriteString("externalId,maxGroupSize\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "id%d,5\n", i)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var seen sync.WaitGroup
+	seen.Add(1)
+	var once sync.Once
+	h.cfg.Pacer = importer.NewLimiter(200, 1)
+	recs := importer.NewCSVRecords(strings.NewReader(b.String()), 0)
+	header, _, _ := recs.Next()
+	cols, _ := importer.ParseHeader(append([]string(nil), header...), 1, nil)
+	cfg := h.cfg
+	cfg.Validator = &importer.Validator{Cols: cols, MaxGroupSize: 100}
+	var res []importer.Result
+	cfg.Sink = func(r importer.Result) error {
+		res = append(res, r)
+		if len(res) == 10 {
+			once.Do(func() { cancel(); seen.Done() })
+		}
+		return nil
+	}
+	sum, err := importer.Run(ctx, recs, cfg)
+	seen.Wait()
+	if err != importer.ErrInterrupted {
+		t.Fatalf("err = %v", err)
+	}
+	if len(res) != 1000 {
+		t.Fatalf("%d results, want one per row", len(res))
+	}
+	created := sum.Counts[importer.Created]
+	if created < 10 || created > 20 || sum.Counts[importer.Skipped] != 1000-created {
+		t.Errorf("counts %v", sum.Counts)
+	}
+	if c := h.srv.Stats().Creates; c != created {
+		t.Errorf("server created %d, results say %d", c, created)
+	}
+}
