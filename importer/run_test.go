@@ -63,16 +63,6 @@ func (h *harness) run(ctx context.Context, csv string) ([]importer.Result, impor
 	return out, sum, err
 }
 
-func byID(results []importer.Result) map[string]importer.Result {
-	m := map[string]importer.Result{}
-	for _, r := range results {
-		if _, ok := m[r.ExternalID]; !ok {
-			m[r.ExternalID] = r
-		}
-	}
-	return m
-}
-
 // TestRunClassifiesEveryOutcome covers the outcomes a healthy server gives.
 func TestRunClassifiesEveryOutcome(t *testing.T) {
 	h := newHarness(t, sandbox.Config{MaxGroupSize: 1000})

@@ -10,11 +10,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/capillary-tools/groupimport/report"
 )
 
 func main() {
 	ctx, kill := signalContexts()
-	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Kill: kill}
+	env := &Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Kill: kill,
+		IsTerminal: func() bool { return report.IsTerminal(os.Stderr) },
+	}
 	os.Exit(Main(ctx, os.Args[1:], env))
 }
 

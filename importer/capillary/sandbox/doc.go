@@ -30,8 +30,8 @@
 //
 // A few answers the docs do not give at all are the sandbox's own and are
 // marked as such where they are produced: code 1636 for a group that does not
-// exist, 1644 for an empty body, 404, 405 and 415 as codes matching their HTTP
-// status.
+// exist, 1644 ("group details not passed") for an empty body, and 401, 404,
+// 405, 415, 429 and 5xx errors carrying their HTTP status as the code.
 //
 // Faults (latency, jitter, 5xx, dropped connections, spurious 429s and the
 // dangerous "created, then never answered") can be switched on at start or at

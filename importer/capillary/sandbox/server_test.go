@@ -1,13 +1,13 @@
 package sandbox
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -70,22 +70,44 @@ type nopListener struct{ net.Listener }
 
 func (nopListener) Close() error { return nil }
 
+// banner records what ListenAndServe prints and hands over its first line,
+// so the test learns the URL without polling.
+type banner struct {
+	mu    sync.Mutex
+	out   strings.Builder
+	first chan string
+}
+
+func (b *banner) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	had := strings.Contains(b.out.String(), "\n")
+	b.out.Write(p)
+	if s := b.out.String(); !had && strings.Contains(s, "\n") {
+		b.first <- s[:strings.Index(s, "\n")]
+	}
+	return len(p), nil
+}
+
+func (b *banner) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.out.String()
+}
+
 func TestListenAndServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	pr, pw := io.Pipe()
+	out := &banner{first: make(chan string, 1)}
 	done := make(chan error, 1)
-	go func() {
-		err := ListenAndServe(ctx, "127.0.0.1:0", Config{RatePerMinute: 100}, pw)
-		pw.Close()
-		done <- err
-	}()
-	out := bufio.NewReader(pr)
-	first, err := out.ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
+	go func() { done <- ListenAndServe(ctx, "127.0.0.1:0", Config{RatePerMinute: 100}, out) }()
+	var first string
+	select {
+	case first = <-out.first:
+	case err := <-done:
+		t.Fatalf("ListenAndServe returned %v", err)
 	}
-	url := strings.TrimSpace(strings.TrimPrefix(first, "Capillary sandbox listening on "))
+	url := strings.TrimPrefix(first, "Capillary sandbox listening on ")
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("banner starts %q", first)
 	}
@@ -94,15 +116,13 @@ func TestListenAndServe(t *testing.T) {
 		t.Errorf("create through ListenAndServe: HTTP %d %s", r.status, r.raw)
 	}
 	cancel()
-	restb, _ := io.ReadAll(out)
-	rest := string(restb)
 	if err := <-done; err != nil {
 		t.Errorf("ListenAndServe after cancel = %v, want nil", err)
 	}
 	for _, want := range []string{`till "demo.till", password "demo-password"`, `key "demo-key", secret "demo-secret"`,
 		"100 requests/minute", "groups created: 1"} {
-		if !strings.Contains(rest, want) {
-			t.Errorf("output lacks %q:\n%s%s", want, first, rest)
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 }
