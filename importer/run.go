@@ -54,7 +54,26 @@ type Config struct {
 	// Sink receives every row's Result in input order, from one goroutine.
 	// An error from it stops the run.
 	Sink func(Result) error
+
+	// Prior, for a resumed run, returns what an earlier run recorded for a
+	// row (ok false when nothing). A row with a final status is kept as it
+	// is; any other is sent again, and since an earlier attempt may have
+	// created it, a 1633 is settled by a lookup. An error (the results do
+	// not belong to this input) stops the run. Called in row order.
+	Prior func(row int, externalID string) (res Result, ok bool, err error)
+
+	// StopAfterErrors stops the run (like an interrupt, with ErrAborted)
+	// once this many rows have ended rejected or failed; 0 means never.
+	StopAfterErrors int
+	// MaxErrorRate stops the run once more than this share of the rows
+	// sent so far end rejected or failed, judged after MinSample rows;
+	// 0 means no limit.
+	MaxErrorRate float64
+	MinSample    int
 }
+
+// ErrTooManyErrors is why a run stopped at MaxErrors or MaxErrorRate.
+var ErrTooManyErrors = errors.New("too many rows rejected or failed")
 
 func (c *Config) defaults() error {
 	if c.Validator == nil || c.Validator.Cols == nil {
@@ -90,13 +109,17 @@ func (c *Config) defaults() error {
 	if c.Window <= 0 {
 		c.Window = max(1024, 16*c.Workers)
 	}
+	if c.MinSample <= 0 {
+		c.MinSample = 50
+	}
 	return nil
 }
 
 type job struct {
-	seq   int
-	res   Result // Row, ExternalID and Offset filled in
-	group capillary.Group
+	seq      int
+	res      Result // Row, ExternalID and Offset filled in
+	group    capillary.Group
+	mayExist bool // an earlier run may have created it
 }
 
 type done struct {
@@ -180,6 +203,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	}()
 
 	var sinkErr error
+	limit := errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}
 	ring := make([]Result, cfg.Window)
 	have := make([]bool, cfg.Window)
 	next := 0
@@ -191,6 +215,9 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 			ring[i], have[i] = Result{}, false
 			next++
 			sum.Counts[res.Status]++
+			if err := limit.observe(res); err != nil {
+				stopRun(err)
+			}
 			if sinkErr == nil {
 				if sinkErr = cfg.Sink(res); sinkErr != nil {
 					stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
@@ -213,6 +240,10 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	case workErr != nil:
 		sum.Stopped = workErr.Error()
 		return sum, workErr
+	case errors.Is(context.Cause(stopCtx), ErrAborted):
+		err := context.Cause(stopCtx)
+		sum.Stopped = err.Error()
+		return sum, err
 	case cfg.Kill.Err() != nil || ctx.Err() != nil:
 		sum.Stopped = "interrupted"
 		return sum, ErrInterrupted
@@ -254,7 +285,19 @@ func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots 
 		if id != "" {
 			first, dup = seen.add(id, row)
 		}
+		var prior Result
+		var hasPrior, mayExist bool
+		if r.cfg.Prior != nil {
+			if prior, hasPrior, err = r.cfg.Prior(row, id); err != nil {
+				<-slots
+				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
+			}
+			mayExist = !hasPrior || !prior.Status.Final()
+		}
 		switch {
+		case hasPrior && prior.Status.Final():
+			res = prior
+			res.Offset = recs.Offset()
 		case problem != "":
 			res.Status, res.Message = Invalid, problem
 		case dup:
@@ -267,7 +310,7 @@ func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots 
 		case r.stopped.Err() != nil:
 			res.Status, res.Message = Skipped, r.stopMessage(0, false)
 		default:
-			j := job{seq: seq, res: res, group: g}
+			j := job{seq: seq, res: res, group: g, mayExist: mayExist}
 			j.group.ExtendedFields = append([]capillary.Field(nil), g.ExtendedFields...)
 			select {
 			case jobs <- j:

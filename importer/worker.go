@@ -19,7 +19,7 @@ func (r *runner) process(j job) (Result, error) {
 		p         = r.cfg.Policy
 		tries     int  // attempts that use up the budget
 		throttles int  // 429 answers
-		mayExist  bool // an earlier attempt may have created the group
+		mayExist  = j.mayExist // an earlier attempt may have created the group
 		last      string
 	)
 	for {

@@ -86,3 +86,24 @@ func formatRate(l rate.Limit) string {
 	}
 	return strconv.FormatFloat(float64(l), 'f', -1, 64) + "/s"
 }
+
+// parseMaxErrors reads --max-errors: a count ("50") or a share of the rows
+// sent ("5%"). count is -1 when no count is set.
+func parseMaxErrors(s string) (count int, share float64, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return -1, 0, nil
+	}
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || f <= 0 || f >= 100 {
+			return 0, 0, usagef("--max-errors %q: want a count such as 50 or a share such as 5%%", s)
+		}
+		return -1, f / 100, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, 0, usagef("--max-errors %q: want a count such as 50 or a share such as 5%%", s)
+	}
+	return n, 0, nil
+}

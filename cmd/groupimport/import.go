@@ -45,6 +45,8 @@ type importOptions struct {
 	timeout, drain                  time.Duration
 	dryRun, useSandbox, noProgress  bool
 	overwrite, insecureHTTP         bool
+	resume                          bool
+	maxErrors                       string
 	hostSet                         bool // --host given on the command line
 }
 
@@ -64,6 +66,8 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the run's summary as JSON to `FILE`")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress bar or periodic status lines")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file")
+	fs.BoolVar(&o.resume, "resume", false, "carry on from the results file of an earlier run of the same input: settled rows are kept, the rest are sent")
+	fs.StringVar(&o.maxErrors, "max-errors", "", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
 	fs.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow a plain http:// host that is not loopback (credentials travel unencrypted)")
 }
 
@@ -127,6 +131,14 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 		Kill:         env.Kill,
 	}
 	cfg.Policy.MaxAttempts = o.maxAttempts
+	maxErrors, maxRate, err := parseMaxErrors(o.maxErrors)
+	if err != nil {
+		return err
+	}
+	cfg.MaxErrorRate = maxRate
+	if maxErrors >= 0 {
+		cfg.StopAfterErrors = maxErrors + 1
+	}
 	if !o.dryRun {
 		client, stop, err := o.client(env)
 		if err != nil {
@@ -138,7 +150,30 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 		fmt.Fprintf(env.Stderr, "groupimport: importing %s into %s at %s with %d workers; results in %s\n", displayName(input), client.Host(), formatRate(limit), o.workers, out)
 	}
 
-	w, err := report.Create(out)
+	unlock, err := report.Lock(out)
+	if err != nil {
+		return usagef("%v; wait for it to finish or choose another --out", err)
+	}
+	defer unlock()
+	writeTo := out
+	if o.resume {
+		if err := settlePartial(out, env.Stderr); err != nil {
+			return &exitError{exitAborted, err}
+		}
+		kept, todo, err := checkResume(input, out, o, env)
+		if err != nil {
+			return err
+		}
+		prior, closePrior, err := openPrior(out)
+		if err != nil {
+			return err
+		}
+		defer closePrior()
+		cfg.Prior = prior
+		writeTo = partialPath(out)
+		fmt.Fprintf(env.Stderr, "groupimport: resuming: %d rows already settled in %s are kept; %d rows to do\n", kept, out, todo)
+	}
+	w, err := report.Create(writeTo)
 	if err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
@@ -160,26 +195,49 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 	if err := w.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("%w: closing the results: %w", importer.ErrAborted, err)
 	}
+	if o.resume {
+		if err := mergeInto(out, writeTo); err != nil && runErr == nil {
+			runErr = fmt.Errorf("%w: %w", importer.ErrAborted, err)
+		}
+	}
 	report.PrintSummary(env.Stderr, sum, out)
 	if o.summaryJSON != "" {
 		if err := report.WriteSummaryJSON(o.summaryJSON, sum, out); err != nil {
 			fmt.Fprintf(env.Stderr, "groupimport: writing --summary-json: %v\n", err)
 		}
 	}
-	return exitFor(sum, runErr, input, out)
+	return exitFor(sum, runErr, o.resumeHint(input, out))
+}
+
+// resumeHint tells the user how to carry on after a run that stopped.
+func (o *importOptions) resumeHint(input, out string) string {
+	return fmt.Sprintf("to carry on, run the same command with --resume: groupimport import --resume --out %s [your other flags] %s", out, input)
+}
+
+// openPrior opens the earlier results for Config.Prior.
+func openPrior(out string) (func(int, string) (importer.Result, bool, error), func(), error) {
+	f, err := os.Open(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, func() {}, nil
+	}
+	if err != nil {
+		return nil, nil, usagef("--resume: %v", err)
+	}
+	p := report.NewPrior(f)
+	return p.At, func() { p.Close(); f.Close() }, nil
 }
 
 // exitFor maps how the run ended to an exit code and a closing hint.
-func exitFor(sum importer.Summary, err error, input, out string) error {
+func exitFor(sum importer.Summary, err error, hint string) error {
 	switch {
 	case errors.Is(err, importer.ErrInterrupted):
-		return &exitError{exitInterrupted, fmt.Errorf("interrupted; rows not finished are marked skipped in %s", out)}
+		return &exitError{exitInterrupted, fmt.Errorf("interrupted; rows not finished are marked skipped; %s", hint)}
 	case errors.Is(err, importer.ErrAborted):
-		return &exitError{exitAborted, err}
+		return &exitError{exitAborted, fmt.Errorf("%w\n%s", err, hint)}
 	case err != nil:
 		return &exitError{exitAborted, err}
 	case !sum.OK():
-		return &exitError{exitRowsFailed, fmt.Errorf("some rows were not created; see the status and message columns of %s", out)}
+		return &exitError{exitRowsFailed, errors.New("some rows were not created; see the status and message columns of the results")}
 	}
 	return nil
 }
@@ -196,6 +254,10 @@ func (o *importOptions) check() error {
 		return usagef("--timeout %s: want a positive duration such as 30s", o.timeout)
 	case o.maxGroupSize < 1:
 		return usagef("--max-group-size %d: want a positive number", o.maxGroupSize)
+	case o.resume && o.overwrite:
+		return usagef("--resume carries on from the results file and --overwrite replaces it: pick one")
+	case o.resume && o.dryRun:
+		return usagef("--resume is for import runs; a dry run is quick to repeat")
 	case o.useSandbox && (o.hostSet || o.cluster != ""):
 		return usagef("--sandbox imports into a local fake API; drop --host/--cluster")
 	}
@@ -219,8 +281,8 @@ func (o *importOptions) resultsPath(input string) (string, error) {
 	if abs(out) == abs(input) {
 		return "", usagef("--out %s is the input file", out)
 	}
-	if _, err := os.Stat(out); err == nil && !o.overwrite {
-		return "", usagef("results file %s already exists; pass --overwrite to replace it or --out to choose another", out)
+	if _, err := os.Stat(out); err == nil && !o.overwrite && !o.resume {
+		return "", usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
 	}
 	return out, nil
 }

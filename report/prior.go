@@ -1,0 +1,129 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+
+	"github.com/capillary-tools/groupimport/importer"
+)
+
+// ErrMismatch means a results file does not belong to the input it is
+// being resumed with.
+var ErrMismatch = errors.New("the results file does not belong to this input")
+
+// Prior reads an earlier run's results file alongside the input, for a
+// resumed run. Both are in row order, so they are walked together and
+// memory stays flat however long the file.
+type Prior struct {
+	next func() (importer.Result, error, bool)
+	stop func()
+	held *importer.Result
+	done bool
+	last int // the last row matched
+}
+
+// NewPrior reads results from r. Close releases it.
+func NewPrior(r io.Reader) *Prior {
+	seq := func(yield func(importer.Result, error) bool) {
+		errStop := errors.New("stop")
+		err := ReadResults(r, func(res importer.Result) error {
+			if !yield(res, nil) {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			yield(importer.Result{}, err)
+		}
+	}
+	p := &Prior{}
+	p.next, p.stop = iter.Pull2(iter.Seq2[importer.Result, error](seq))
+	return p
+}
+
+// Close stops reading.
+func (p *Prior) Close() { p.stop() }
+
+func (p *Prior) peek() (*importer.Result, error) {
+	if p.held != nil || p.done {
+		return p.held, nil
+	}
+	res, err, ok := p.next()
+	switch {
+	case !ok:
+		p.done = true
+		return nil, nil
+	case errors.Is(err, ErrTruncated):
+		// A crash cut the last line: that row is simply not recorded.
+		p.done = true
+		return nil, nil
+	case err != nil:
+		p.done = true
+		return nil, err
+	}
+	p.held = &res
+	return p.held, nil
+}
+
+// At returns what the earlier run recorded for the input's row with the
+// given externalId; ok is false when the row has no line (the earlier run
+// stopped before it). Rows must be asked for in increasing order. A line
+// whose externalId differs, or a line for a row the input does not have,
+// is an error wrapping ErrMismatch.
+func (p *Prior) At(row int, externalID string) (res importer.Result, ok bool, err error) {
+	h, err := p.peek()
+	if err != nil || h == nil {
+		return importer.Result{}, false, err
+	}
+	switch {
+	case h.Row < row:
+		return importer.Result{}, false, fmt.Errorf("%w: it has a line for row %d, which the input does not have as a data row", ErrMismatch, h.Row)
+	case h.Row > row:
+		return importer.Result{}, false, nil
+	case h.ExternalID != externalID:
+		return importer.Result{}, false, fmt.Errorf("%w: row %d is %q in the results but %q in the input", ErrMismatch, row, h.ExternalID, externalID)
+	}
+	p.held = nil
+	p.last = row
+	return *h, true, nil
+}
+
+// End checks, once the input is exhausted, that the results have no lines
+// for rows beyond it.
+func (p *Prior) End() error {
+	h, err := p.peek()
+	if err != nil {
+		return err
+	}
+	if h != nil {
+		return fmt.Errorf("%w: it has a line for row %d, past the input's last data row %d", ErrMismatch, h.Row, p.last)
+	}
+	return nil
+}
+
+// Merge writes the lines of newer (a results file that a run wrote for a
+// prefix of the rows) and then the lines of older for the rows after it.
+// It is how a resumed run that did not reach the end keeps the earlier
+// record of the rows it did not get to.
+func Merge(w *Writer, newer, older io.Reader) error {
+	last := 0
+	err := ReadResults(newer, func(r importer.Result) error {
+		last = r.Row
+		return w.Write(r)
+	})
+	if err != nil && !errors.Is(err, ErrTruncated) {
+		return err
+	}
+	err = ReadResults(older, func(r importer.Result) error {
+		if r.Row <= last {
+			return nil
+		}
+		return w.Write(r)
+	})
+	if err != nil && !errors.Is(err, ErrTruncated) {
+		return err
+	}
+	return nil
+}
