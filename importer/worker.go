@@ -17,8 +17,8 @@ func (r *runner) process(j job) (Result, error) {
 	res := j.res
 	var (
 		p         = r.cfg.Policy
-		tries     int  // attempts that use up the budget
-		throttles int  // 429 answers
+		tries     int          // attempts that use up the budget
+		throttles int          // 429 answers
 		mayExist  = j.mayExist // an earlier attempt may have created the group
 		last      string
 	)
