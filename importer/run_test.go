@@ -119,58 +119,6 @@ func TestRunClassifiesEveryOutcome(t *testing.T) {
 	}
 }
 
-// TestRunRetriesFaultsWithoutDuplicates throws 5xx, 429s, dropped
-// connections and creates whose answer never comes at the importer, and
-// checks that every row ends created exactly once with the server's id.
-func TestRunRetriesFaultsWithoutDuplicates(t *testing.T) {
-	h := newHarness(t, sandbox.Config{Faults: sandbox.Faults{
-		Error5xx: 0.15, Throttle: 0.05, Drop: 0.05, TimeoutAfterCreate: 0.05,
-		HangFor: 10 * time.Second, Jitter: 2 * time.Millisecond, Seed: 7,
-	}})
-	h.cfg.Timeout = 300 * time.Millisecond
-	h.cfg.Policy.MaxAttempts = 30 // enough that no row runs out at these fault rates
-	const n = 300
-	var b strings.Builder
-	b.WriteString("externalId,groupName,maxGroupSize\n")
-	for i := range n {
-		fmt.Fprintf(&b, "g%04d,Group %d,%d\n", i, i, i+1)
-	}
-	res, _, err := h.run(context.Background(), b.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res) != n {
-		t.Fatalf("%d results for %d rows", len(res), n)
-	}
-	recovered := 0
-	for i, r := range res {
-		if r.Row != i+2 {
-			t.Fatalf("result %d is row %d: out of order", i, r.Row)
-		}
-		if r.Status != importer.Created {
-			t.Errorf("row %d: %s %s", r.Row, r.Status, r.Message)
-			continue
-		}
-		g, ok := h.srv.Group(r.ExternalID)
-		if !ok || g.ID != r.EntityID {
-			t.Errorf("row %d: entity %d, server has %+v", r.Row, r.EntityID, g)
-		}
-		if c := h.srv.Creations(r.ExternalID); c != 1 {
-			t.Errorf("row %d: created %d times", r.Row, c)
-		}
-		if strings.HasPrefix(r.Message, "recovered") {
-			recovered++
-		}
-	}
-	st := h.srv.Stats()
-	if st.Faults5xx == 0 || st.Throttled == 0 || st.Drops == 0 || st.Hangs == 0 {
-		t.Errorf("faults not exercised: %+v", st)
-	}
-	if recovered == 0 {
-		t.Errorf("no row went through the lookup after a lost answer (hangs: %d)", st.Hangs)
-	}
-}
-
 // TestRunKeepsInputOrder gives every request a random latency, so answers
 // come back in any order, and checks the results do not.
 func TestRunKeepsInputOrder(t *testing.T) {

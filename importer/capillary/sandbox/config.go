@@ -91,7 +91,10 @@ type Faults struct {
 	Jitter   time.Duration // plus a uniform random 0..Jitter
 	Error5xx float64       // share answered 500, 502, 503 or 504 (502 and 504 as a proxy's HTML page)
 	Drop     float64       // share of connections closed without a response
-	Throttle float64       // share answered 429 whatever the quota, as if coming back in 1s
+	Throttle float64       // share answered 429 whatever the quota
+	// ThrottleRetryAfter is the wait those 429s ask for; default 1s, and a
+	// negative value sends "Retry-After: 0" (come back at once).
+	ThrottleRetryAfter time.Duration
 	// TimeoutAfterCreate is the share of successful creates where the group
 	// is created and then no answer comes: the server holds the request until
 	// the client gives up, HangFor passes or the server closes, then drops the

@@ -26,6 +26,7 @@ type decision struct {
 	drop     bool
 	status   int // an injected 5xx, or 0
 	throttle bool
+	wait     time.Duration // what a throttled answer asks the client to wait
 	delay    time.Duration
 }
 
@@ -71,6 +72,10 @@ func (fs *faultState) decide() decision {
 	}
 	if f.Throttle > 0 && fs.rng.Float64() < f.Throttle {
 		d.throttle = true
+		d.wait = f.ThrottleRetryAfter
+		if d.wait == 0 {
+			d.wait = time.Second
+		}
 		return d
 	}
 	d.delay = f.Latency
@@ -111,7 +116,7 @@ func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request) bool {
 		s.write5xx(w, d.status)
 		return true
 	case d.throttle:
-		s.writeThrottled(w, s.now(), time.Second, "Too many requests.")
+		s.writeThrottled(w, s.now(), d.wait, "Too many requests.")
 		return true
 	case d.delay > 0:
 		if !s.sleep(r.Context(), d.delay) {

@@ -60,9 +60,15 @@ func (s *Server) writeThrottled(w http.ResponseWriter, now time.Time, wait time.
 	switch s.cfg.RetryAfter {
 	case RetryAfterSeconds:
 		secs := max(int64((wait+time.Second-1)/time.Second), 1)
+		if wait < 0 {
+			secs = 0
+		}
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 	case RetryAfterHTTPDate:
-		at := now.Add(max(wait, time.Second))
+		at := now.Add(wait)
+		if wait >= 0 {
+			at = now.Add(max(wait, time.Second))
+		}
 		if t := at.Truncate(time.Second); !t.Equal(at) {
 			at = t.Add(time.Second)
 		}

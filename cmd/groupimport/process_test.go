@@ -1,0 +1,251 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/capillary-tools/groupimport/importer"
+	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+)
+
+// These tests run the real binary and send it real signals.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func binary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "groupimport-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "groupimport")
+		out, err := exec.Command("go", "build", "-race", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// syncBuffer is a bytes.Buffer that the child's stderr and the test can
+// share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type proc struct {
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	done   chan struct{}
+	err    error
+}
+
+func start(t *testing.T, srv *sandbox.Server, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(os.Environ(), "CAP_TILL="+sandbox.DefaultTill, "CAP_PASSWORD="+sandbox.DefaultTillPassword, "CAP_HOST="+srv.URL)
+	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-p.done })
+	return p
+}
+
+func (p *proc) wait(t *testing.T, limit time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(limit):
+		t.Fatalf("still running after %s\n%s", limit, p.stderr.String())
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return 0
+}
+
+// waitFor polls cond until it holds: the child's progress is only visible
+// through its files and output.
+func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func lineCount(path string) int {
+	b, _ := os.ReadFile(path)
+	return bytes.Count(b, []byte("\n"))
+}
+
+func TestInterruptFinishesInFlightAndSkipsTheRest(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{})
+	defer srv.Close()
+	in := writeFile(t, "in.csv", groupsCSV(2000))
+	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
+	p := start(t, srv, "import", "--rate", "100/s", "--no-progress", in)
+	waitFor(t, "some results", 30*time.Second, func() bool { return lineCount(out) > 20 })
+	p.cmd.Process.Signal(os.Interrupt)
+	if code := p.wait(t, 30*time.Second); code != exitInterrupted {
+		t.Fatalf("exit %d, want 130\n%s", code, p.stderr.String())
+	}
+	if !strings.Contains(p.stderr.String(), "--resume") {
+		t.Errorf("no resume hint: %s", p.stderr.String())
+	}
+	res := readResults(t, out)
+	if len(res) != 2000 {
+		t.Fatalf("%d lines, want 2000", len(res))
+	}
+	created := 0
+	for _, r := range res {
+		switch r.Status {
+		case importer.Created:
+			created++
+		case importer.Skipped:
+		default:
+			t.Errorf("row %d: %s %s", r.Row, r.Status, r.Message)
+		}
+	}
+	if st := srv.Stats(); st.Creates != created || created == 0 || created == 2000 {
+		t.Errorf("results say %d created, server %d", created, st.Creates)
+	}
+
+	// The same command with --resume finishes the job.
+	p = start(t, srv, "import", "--resume", "--rate", "unlimited", "--no-progress", in)
+	if code := p.wait(t, 60*time.Second); code != exitOK {
+		t.Fatalf("resume: exit %d\n%s", code, p.stderr.String())
+	}
+	for _, r := range readResults(t, out) {
+		if r.Status != importer.Created || srv.Creations(r.ExternalID) != 1 {
+			t.Fatalf("row %d: %s, created %d times", r.Row, r.Status, srv.Creations(r.ExternalID))
+		}
+	}
+}
+
+func TestSecondInterruptStopsAtOnce(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{Faults: sandbox.Faults{Latency: 20 * time.Second}})
+	defer srv.Close()
+	in := writeFile(t, "in.csv", groupsCSV(50))
+	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
+	p := start(t, srv, "import", "--rate", "unlimited", "--no-progress", "--timeout", "60s", in)
+	waitFor(t, "requests in flight", 30*time.Second, func() bool { return srv.Stats().Requests >= 4 })
+	p.cmd.Process.Signal(os.Interrupt)
+	waitFor(t, "the first stop", 10*time.Second, func() bool { return strings.Contains(p.stderr.String(), "Ctrl-C again") })
+	p.cmd.Process.Signal(os.Interrupt)
+	if code := p.wait(t, 10*time.Second); code != exitInterrupted {
+		t.Fatalf("exit %d\n%s", code, p.stderr.String())
+	}
+	res := readResults(t, out) // must parse: nothing half-written
+	for _, r := range res {
+		if r.Status != importer.Skipped {
+			t.Errorf("row %d: %s", r.Row, r.Status)
+		}
+		if r.Attempts > 0 && !strings.Contains(r.Message, "may have") {
+			t.Errorf("row %d was in flight but the message does not say it may exist: %s", r.Row, r.Message)
+		}
+	}
+}
+
+// TestCrashAndResume kills the importer with SIGKILL at random points of a
+// run against a faulty server, resumes after each, and checks that in the
+// end every row has one line, every group was created once, and every
+// created line has the server's id.
+func TestCrashAndResume(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{Faults: sandbox.Faults{
+		Error5xx: 0.05, Drop: 0.02, TimeoutAfterCreate: 0.03, HangFor: 5 * time.Second, Jitter: 3 * time.Millisecond, Seed: 5,
+	}})
+	defer srv.Close()
+	const n = 1500
+	in := writeFile(t, "in.csv", groupsCSV(n))
+	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
+	args := []string{"import", "--rate", "400/s", "--workers", "8", "--timeout", "300ms", "--max-attempts", "20", "--no-progress"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 4 {
+		a := append([]string(nil), args...)
+		if i > 0 {
+			a = append(a, "--resume")
+		}
+		before := srv.Stats().Requests
+		p := start(t, srv, append(a, in)...)
+		target := 30 + rng.IntN(150)
+		waitFor(t, "requests", 60*time.Second, func() bool { return srv.Stats().Requests-before > target })
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		p.wait(t, 10*time.Second)
+	}
+	p := start(t, srv, append(args, "--resume", in)...)
+	if code := p.wait(t, 120*time.Second); code != exitOK {
+		t.Fatalf("final resume: exit %d\n%s", code, p.stderr.String())
+	}
+	res := readResults(t, out)
+	if len(res) != n {
+		t.Fatalf("%d lines for %d rows", len(res), n)
+	}
+	for i, r := range res {
+		if r.Row != i+2 {
+			t.Fatalf("line %d is row %d", i, r.Row)
+		}
+		g, ok := srv.Group(r.ExternalID)
+		if r.Status != importer.Created || !ok || g.ID != r.EntityID {
+			t.Errorf("row %d: %s entity %d (%s); server has %+v", r.Row, r.Status, r.EntityID, r.Message, g)
+		}
+	}
+	for _, g := range srv.Groups() {
+		if c := srv.Creations(g.ExternalID); c != 1 {
+			t.Errorf("%s created %d times", g.ExternalID, c)
+		}
+	}
+	if st := srv.Stats(); st.Hangs == 0 {
+		t.Errorf("no create was left unanswered; the test did not exercise the dangerous case: %+v", st)
+	}
+}
