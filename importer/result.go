@@ -10,7 +10,9 @@ type Status string
 const (
 	Created             Status = "created"               // the API returned an entity id
 	CreatedWithWarnings Status = "created_with_warnings" // created, but some extended fields were not saved
-	Conflict            Status = "conflict"              // error 1633: a different group with this externalId exists
+	Conflict            Status = "conflict"              // error 1633: a group with this externalId exists (and, when looked up, differs)
+	Exists              Status = "exists"                // --on-conflict lookup/update: the group exists and matches the row
+	Updated             Status = "updated"               // --on-conflict update: the existing group was updated to the row
 	Rejected            Status = "rejected"              // the API refused the row (a 4xx error code other than 1633)
 	Failed              Status = "failed"                // attempts ran out on 5xx, timeouts or broken responses
 	Invalid             Status = "invalid"               // the row failed local validation and was not sent
@@ -20,20 +22,28 @@ const (
 )
 
 // Statuses lists every status in the order summaries print them.
-var Statuses = []Status{Created, CreatedWithWarnings, Valid, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
+var Statuses = []Status{Created, CreatedWithWarnings, Exists, Updated, Valid, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
 
 // Final reports whether a row with this status is settled: a resumed run
 // keeps it as it is and does not send it again.
 func (s Status) Final() bool {
 	switch s {
-	case Created, CreatedWithWarnings, Conflict, Rejected, Invalid, Duplicate:
+	case Created, CreatedWithWarnings, Exists, Updated, Conflict, Rejected, Invalid, Duplicate:
 		return true
 	}
 	return false
 }
 
-// OK reports whether the status counts as success for the exit code.
-func (s Status) OK() bool { return s == Created || s == CreatedWithWarnings || s == Valid }
+// OK reports whether the status counts as success for the exit code: the
+// group is on the server as the row describes (or, in a dry run, would be
+// sent).
+func (s Status) OK() bool {
+	switch s {
+	case Created, CreatedWithWarnings, Exists, Updated, Valid:
+		return true
+	}
+	return false
+}
 
 // Notice is one error or warning item returned by the API.
 type Notice struct {

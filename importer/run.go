@@ -18,7 +18,23 @@ import (
 type API interface {
 	Create(ctx context.Context, g *capillary.Group) (*capillary.Response, error)
 	Lookup(ctx context.Context, externalID string) (*capillary.Response, error)
+	Update(ctx context.Context, g *capillary.Group) (*capillary.Response, error)
 }
+
+// OnConflict is what a run does when a group already exists (1633).
+type OnConflict string
+
+// The ways to settle an existing group.
+const (
+	// ConflictReport records the row as conflict and moves on.
+	ConflictReport OnConflict = "report"
+	// ConflictLookup fetches the group: exists when it matches the row,
+	// conflict (naming the fields that differ) when not.
+	ConflictLookup OnConflict = "lookup"
+	// ConflictUpdate is ConflictLookup, and a group that differs is
+	// updated to the row (PUT), which makes a re-run an upsert.
+	ConflictUpdate OnConflict = "update"
+)
 
 // Errors that end a run early. A row's failure is never one of these.
 var (
@@ -35,6 +51,8 @@ type Config struct {
 	Validator *Validator // required
 	API       API        // required unless DryRun
 	DryRun    bool       // validate only: no request is sent
+
+	OnConflict OnConflict // default ConflictReport
 
 	Workers int    // concurrent requests
 	Pacer   Pacer  // shared by all workers; nil sends as fast as workers go

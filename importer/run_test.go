@@ -247,3 +247,47 @@ func TestRunInterruptSkipsTheRest(t *testing.T) {
 		t.Errorf("server created %d, results say %d", c, created)
 	}
 }
+
+func TestRunOnConflict(t *testing.T) {
+	csv := "externalId,groupName,maxGroupSize\nsame,Same,10\ndiffers,New name,20\nnew,New,5\n"
+	tests := []struct {
+		mode importer.OnConflict
+		want []importer.Status
+	}{
+		{importer.ConflictReport, []importer.Status{importer.Conflict, importer.Conflict, importer.Created}},
+		{importer.ConflictLookup, []importer.Status{importer.Exists, importer.Conflict, importer.Created}},
+		{importer.ConflictUpdate, []importer.Status{importer.Exists, importer.Updated, importer.Created}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.mode), func(t *testing.T) {
+			h := newHarness(t, sandbox.Config{})
+			h.srv.Seed(
+				sandbox.Group{ID: 100, ExternalID: "same", GroupName: "Same", MaxGroupSize: 10},
+				sandbox.Group{ID: 101, ExternalID: "differs", GroupName: "Old name", MaxGroupSize: 20},
+			)
+			h.cfg.OnConflict = tt.mode
+			res, sum, err := h.run(context.Background(), csv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range tt.want {
+				if res[i].Status != want {
+					t.Errorf("row %d: %s (%s), want %s", res[i].Row, res[i].Status, res[i].Message, want)
+				}
+			}
+			if tt.mode != importer.ConflictReport && (res[0].EntityID != 100 || res[1].EntityID != 101) {
+				t.Errorf("entity ids %d %d, want the existing groups' 100 101", res[0].EntityID, res[1].EntityID)
+			}
+			if tt.mode == importer.ConflictLookup && !strings.Contains(res[1].Message, `groupName "Old name" on the server, "New name" in the file`) {
+				t.Errorf("conflict message does not name the field: %s", res[1].Message)
+			}
+			g, _ := h.srv.Group("differs")
+			if updated := g.GroupName == "New name"; updated != (tt.mode == importer.ConflictUpdate) {
+				t.Errorf("server group %+v after %s", g, tt.mode)
+			}
+			if tt.mode == importer.ConflictUpdate && !sum.OK() {
+				t.Errorf("an upsert of existing groups should be a success: %v", sum.Counts)
+			}
+		})
+	}
+}

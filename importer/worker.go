@@ -37,7 +37,8 @@ func (r *runner) process(j job) (Result, error) {
 		if resp != nil {
 			res.RequestID = resp.RequestID
 		}
-		d := decide(resp, err, tries+1, throttles, p, mayExist, jitter())
+		settle := mayExist || r.cfg.OnConflict == ConflictLookup || r.cfg.OnConflict == ConflictUpdate
+		d := decide(resp, err, tries+1, throttles, p, settle, jitter())
 		r.feedback(resp, d)
 		if d.throttled {
 			throttles++
@@ -61,7 +62,7 @@ func (r *runner) process(j job) (Result, error) {
 			res.Status, res.Message = Skipped, "not created: the API rejected the credentials ("+d.msg+")"
 			return res, fmt.Errorf("%w: the API rejected the credentials (%s); check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET and the host: %w", ErrAborted, d.msg, capillary.ErrUnauthorized)
 		case actLookup:
-			return r.recover(j, res)
+			return r.settle(j, res, mayExist)
 		case actRetry:
 			if !r.sleep(d.wait) {
 				return r.unfinished(res, mayExist, last), nil
@@ -70,11 +71,12 @@ func (r *runner) process(j job) (Result, error) {
 	}
 }
 
-// recover settles a 1633 that answered a retry: an earlier attempt of this
-// row may have created the group before its answer was lost. The lookup is
-// paced and retried like any request; if it cannot be done the row is
-// failed, never guessed.
-func (r *runner) recover(j job, res Result) (Result, error) {
+// settle looks up the group behind a 1633. Either an earlier attempt of
+// this row may have created it before its answer was lost (mayExist), or
+// the user asked for existing groups to be checked (--on-conflict). The
+// lookup is paced and retried like any request; if it cannot be done the
+// row is failed, never guessed.
+func (r *runner) settle(j job, res Result, mayExist bool) (Result, error) {
 	p := r.cfg.Policy
 	tries, throttles := 0, 0
 	for {
@@ -109,18 +111,73 @@ func (r *runner) recover(j job, res Result) (Result, error) {
 		case actDone:
 			if d.status == Failed {
 				res.Status, res.Code = Failed, 1633
-				res.Message = "the API says the group exists (1633) after an attempt whose answer was lost, and looking it up failed: " + d.msg
+				res.Message = "the API says the group exists (1633), and looking it up failed: " + d.msg
 				return res, nil
 			}
 		}
-		res.Code = 0
-		if diff := differences(&j.group, resp.Group); diff != "" {
-			res.Status, res.Code, res.EntityID = Conflict, 1633, resp.Group.ID
+		res.Code, res.EntityID = 0, resp.Group.ID
+		diff := differences(&j.group, resp.Group)
+		switch {
+		case diff == "" && mayExist:
+			res.Status = Created
+			res.Message = "recovered: an earlier attempt whose answer was lost created the group (confirmed by lookup)"
+		case diff == "":
+			res.Status, res.Message = Exists, "already exists and matches the row"
+		case r.cfg.OnConflict == ConflictUpdate:
+			return r.update(j, res, diff)
+		default:
+			res.Status, res.Code = Conflict, 1633
 			res.Message = "a different group with this externalId exists: " + diff
-			return res, nil
 		}
-		res.Status, res.EntityID = Created, resp.Group.ID
-		res.Message = "recovered: an earlier attempt whose answer was lost created the group (confirmed by lookup)"
+		return res, nil
+	}
+}
+
+// update sends PUT for an existing group that differs from the row.
+func (r *runner) update(j job, res Result, diff string) (Result, error) {
+	p := r.cfg.Policy
+	tries, throttles := 0, 0
+	for {
+		if r.stopped.Err() != nil || r.pace() != nil {
+			return r.unfinished(res, true, "stopped before updating the existing group"), nil
+		}
+		resp, err := r.send(func(ctx context.Context) (*capillary.Response, error) {
+			return r.cfg.API.Update(ctx, &j.group)
+		})
+		res.Attempts++
+		if err != nil && r.reqCtx.Err() != nil {
+			return r.unfinished(res, true, "interrupted while updating the existing group"), nil
+		}
+		if resp != nil {
+			res.RequestID = resp.RequestID
+		}
+		// A PUT sets the group to the row: sending it twice is harmless.
+		d := decideLookup(resp, err, tries+1, throttles, p, jitter())
+		r.feedback(resp, d)
+		if d.throttled {
+			throttles++
+		} else {
+			tries++
+		}
+		switch {
+		case d.act == actAbort:
+			res.Status, res.Message = Skipped, "not updated: the API rejected the credentials ("+d.msg+")"
+			return res, fmt.Errorf("%w: the API rejected the credentials (%s): %w", ErrAborted, d.msg, capillary.ErrUnauthorized)
+		case d.act == actRetry:
+			if !r.sleep(d.wait) {
+				return r.unfinished(res, true, d.msg), nil
+			}
+			continue
+		case resp != nil && resp.HasCode(1643):
+			res.Status, res.Message = Exists, "already exists; the API found nothing to update (1643)"
+		case d.status == Failed && resp != nil && len(resp.Errors) > 0:
+			res.Status, res.Code, res.Message = Rejected, resp.Code(), "updating the existing group ("+diff+") was refused: "+resp.Message()
+		case d.status == Failed:
+			res.Status, res.Message = Failed, "updating the existing group ("+diff+") failed: "+d.msg
+		default:
+			res.Status, res.Message = Updated, "updated the existing group: "+diff
+			res.Warnings = notices(resp.Warnings)
+		}
 		return res, nil
 	}
 }
@@ -162,6 +219,13 @@ func differences(g *capillary.Group, s *capillary.GroupInfo) string {
 	}
 	if s.GroupStatus != "" && !strings.EqualFold(s.GroupStatus, "ACTIVE") {
 		d = append(d, "groupStatus "+s.GroupStatus+" on the server")
+	}
+	// Only fields the server holds are compared: one it does not know was
+	// never saved (warning 91016) and would differ on every run.
+	for _, f := range g.ExtendedFields {
+		if v, ok := s.ExtendedFields[f.Name]; ok && v != f.Value {
+			d = append(d, fmt.Sprintf("extendedFields.%s %q on the server, %q in the file", f.Name, v, f.Value))
+		}
 	}
 	return strings.Join(d, "; ")
 }
