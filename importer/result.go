@@ -68,4 +68,9 @@ type Result struct {
 	// Offset is how many bytes of the input had been read when the row
 	// ended; progress reporting compares it with the input's size.
 	Offset int64
+
+	// Cells are the row as read, when Config.KeepCells asks for them (to
+	// write the rows that need fixing back out); nil for a row that could
+	// not be parsed.
+	Cells []string
 }

@@ -54,6 +54,9 @@ type Config struct {
 
 	OnConflict OnConflict // default ConflictReport
 
+	// KeepCells copies each row's cells into its Result.
+	KeepCells bool
+
 	Workers int    // concurrent requests
 	Pacer   Pacer  // shared by all workers; nil sends as fast as workers go
 	Policy  Policy // retries per row
@@ -299,6 +302,9 @@ func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots 
 		}
 		id, problem, warn := v.Validate(cells, &g)
 		res.ExternalID = id
+		if r.cfg.KeepCells {
+			res.Cells = append([]string(nil), cells...)
+		}
 		first, dup := 0, false
 		if id != "" {
 			first, dup = seen.add(id, row)
@@ -314,8 +320,8 @@ func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots 
 		}
 		switch {
 		case hasPrior && prior.Status.Final():
+			prior.Offset, prior.Cells = res.Offset, res.Cells
 			res = prior
-			res.Offset = recs.Offset()
 		case problem != "":
 			res.Status, res.Message = Invalid, problem
 		case dup:

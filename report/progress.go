@@ -1,8 +1,10 @@
 package report
 
 import (
+	"encoding/json"
 	"io"
 	"maps"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +38,8 @@ type ProgressOptions struct {
 	Interval time.Duration
 	// DryRun counts valid rows instead of created ones.
 	DryRun bool
+	// JSON prints status lines as JSON log records (see StatusJSON).
+	JSON bool
 	// Now is the clock for rates, ETAs and timestamps; nil means time.Now.
 	Now func() time.Time
 }
@@ -181,7 +185,46 @@ func (p *Progress) refresh() {
 
 func (p *Progress) printLine() {
 	// Progress is best effort: a broken stderr must not stop the run.
+	if p.opts.JSON {
+		_, _ = p.out.Write(p.StatusJSON())
+		return
+	}
 	_, _ = io.WriteString(p.out, p.Status()+"\n")
+}
+
+// StatusJSON renders a status line as one JSON log record: time, level,
+// msg "progress", rows, counts (every status seen), ratePerSecond and, when
+// the input's size is known, donePercent and etaSeconds.
+func (p *Progress) StatusJSON() []byte {
+	s := p.snapshot()
+	doc := struct {
+		Time          string           `json:"time"`
+		Level         string           `json:"level"`
+		Msg           string           `json:"msg"`
+		Rows          int64            `json:"rows"`
+		Counts        map[string]int64 `json:"counts"`
+		RatePerSecond float64          `json:"ratePerSecond"`
+		DonePercent   *float64         `json:"donePercent,omitempty"`
+		ETASeconds    *float64         `json:"etaSeconds,omitempty"`
+	}{Time: s.now.UTC().Format(time.RFC3339Nano), Level: "INFO", Msg: "progress", Rows: s.rows, Counts: map[string]int64{}}
+	for st, n := range s.counts {
+		if n != 0 || alwaysShown(st, p.opts.DryRun) {
+			doc.Counts[string(st)] = n
+		}
+	}
+	if s.elapsed > 0 {
+		doc.RatePerSecond = math.Round(float64(s.rows)/s.elapsed.Seconds()*1000) / 1000
+	}
+	if s.total > 0 {
+		pct := math.Round(float64(min(s.offset, s.total))/float64(s.total)*1000) / 10
+		doc.DonePercent = &pct
+		if eta, ok := s.eta(); ok {
+			secs := math.Round(eta.Seconds())
+			doc.ETASeconds = &secs
+		}
+	}
+	data, _ := json.Marshal(doc)
+	return append(data, '\n')
 }
 
 // Status renders the line that line mode prints, for example

@@ -136,7 +136,28 @@ func (c orderedCounts) MarshalJSON() ([]byte, error) {
 // results file) and ok (see importer.Summary.OK). The file is replaced
 // atomically, so a reader never sees half a document.
 func WriteSummaryJSON(path string, s importer.Summary, resultsPath string) error {
-	doc := summaryJSON{
+	data, err := json.MarshalIndent(newSummaryJSON(s, resultsPath), "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: encoding summary: %w", err)
+	}
+	return writeFileAtomic(path, append(data, '\n'))
+}
+
+// SummaryLine is the summary as one JSON log record (time, level, msg
+// "summary" and the fields of WriteSummaryJSON), for --log-format json.
+func SummaryLine(s importer.Summary, resultsPath string, now time.Time) []byte {
+	doc := struct {
+		Time  string `json:"time"`
+		Level string `json:"level"`
+		Msg   string `json:"msg"`
+		summaryJSON
+	}{now.UTC().Format(time.RFC3339Nano), "INFO", "summary", newSummaryJSON(s, resultsPath)}
+	data, _ := json.Marshal(doc)
+	return append(data, '\n')
+}
+
+func newSummaryJSON(s importer.Summary, resultsPath string) summaryJSON {
+	return summaryJSON{
 		Rows:           s.Rows,
 		Counts:         orderedCounts{s.Counts},
 		Requests:       s.Requests,
@@ -149,11 +170,6 @@ func WriteSummaryJSON(path string, s importer.Summary, resultsPath string) error
 		Results:        resultsPath,
 		OK:             s.OK(),
 	}
-	data, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return fmt.Errorf("report: encoding summary: %w", err)
-	}
-	return writeFileAtomic(path, append(data, '\n'))
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // Exit codes; the README documents them.
@@ -27,6 +26,8 @@ type Env struct {
 	Kill context.Context
 	// IsTerminal reports whether Stderr is a terminal; nil means no.
 	IsTerminal func() bool
+
+	log *logger
 }
 
 // usageError is a mistake in how the command was called: exit 2, with a
@@ -65,6 +66,7 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	if env.IsTerminal == nil {
 		env.IsTerminal = func() bool { return false }
 	}
+	env.log = newLogger(env.Stderr, env.IsTerminal())
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, topUsage)
 		return exitUsage
@@ -85,11 +87,11 @@ func Main(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintf(env.Stderr, "groupimport: unknown command %q\n\n%s", args[0], topUsage)
 		return exitUsage
 	}
-	return exitCode(err, env.Stderr)
+	return exitCode(err, env.log)
 }
 
 // exitCode prints err, if any, and maps it to an exit code.
-func exitCode(err error, stderr io.Writer) int {
+func exitCode(err error, log *logger) int {
 	if err == nil {
 		return exitOK
 	}
@@ -99,15 +101,15 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "groupimport: %s\n", strings.TrimSpace(ue.msg))
+		log.errorf("%s", ue.msg)
 		return exitUsage
 	case errors.As(err, &ee):
 		if ee.err != nil && ee.err != errQuiet {
-			fmt.Fprintf(stderr, "groupimport: %v\n", ee.err)
+			log.errorf("%v", ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "groupimport: %v\n", err)
+	log.errorf("%v", err)
 	return exitAborted
 }
 

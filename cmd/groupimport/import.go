@@ -38,16 +38,18 @@ Examples:
 `
 
 type importOptions struct {
-	host, cluster, out, summaryJSON string
-	rate                            string
-	workers, burst, maxAttempts     int
-	maxGroupSize                    int64
-	timeout, drain                  time.Duration
-	dryRun, useSandbox, noProgress  bool
-	overwrite, insecureHTTP         bool
-	resume                          bool
-	maxErrors                       string
-	hostSet                         bool // --host given on the command line
+	host, cluster, out, summaryJSON  string
+	rate                             string
+	workers, burst, maxAttempts      int
+	maxGroupSize                     int64
+	timeout, drain                   time.Duration
+	dryRun, useSandbox, noProgress   bool
+	overwrite, insecureHTTP          bool
+	resume                           bool
+	logFormat                        string
+	onConflict, failedOut, extFields string
+	maxErrors                        string
+	hostSet                          bool // --host given on the command line
 }
 
 func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -66,6 +68,10 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the run's summary as JSON to `FILE`")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress bar or periodic status lines")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file")
+	fs.StringVar(&o.onConflict, "on-conflict", "report", "when a group exists (1633): `report` it as conflict, lookup (exists when it matches the row), or update it to the row (PUT)")
+	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows that did not end created/exists/updated to `FILE`, in the input's columns, to fix and import alone")
+	fs.StringVar(&o.extFields, "ext-fields", "", "the org's extended-field catalogue `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields): predict 91016/91017 before sending")
+	fs.StringVar(&o.logFormat, "log-format", "text", "stderr messages as `text` or json (one record a line, for log shippers)")
 	fs.BoolVar(&o.resume, "resume", false, "carry on from the results file of an earlier run of the same input: settled rows are kept, the rest are sent")
 	fs.StringVar(&o.maxErrors, "max-errors", "", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
 	fs.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow a plain http:// host that is not loopback (credentials travel unencrypted)")
@@ -88,6 +94,9 @@ func runImport(ctx context.Context, args []string, env *Env, validateOnly bool) 
 	}
 	fs.Visit(func(f *flag.Flag) { o.hostSet = o.hostSet || f.Name == "host" })
 	o.dryRun = o.dryRun || validateOnly
+	if err := env.log.setFormat(o.logFormat); err != nil {
+		return err
+	}
 	if len(pos) != 1 {
 		return usagef("%s takes one input FILE (or - for stdin); got %d. See groupimport %s --help", name, len(pos), name)
 	}
@@ -118,11 +127,19 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 		return err
 	}
 	for _, u := range cols.Unknown {
-		fmt.Fprintf(env.Stderr, "groupimport: warning: column %q is not a known field and is ignored (known: externalId, groupName, maxGroupSize, limit, ext.NAME)\n", u)
+		env.log.warnf("column %q is not a known field and is ignored (known: externalId, groupName, maxGroupSize, limit, ext.NAME)", u)
 	}
 
+	var extTypes map[string]string
+	if o.extFields != "" {
+		if extTypes, err = loadExtFields(o.extFields); err != nil {
+			return err
+		}
+	}
 	cfg := importer.Config{
-		Validator:    &importer.Validator{Cols: cols, MaxGroupSize: o.maxGroupSize},
+		Validator:    &importer.Validator{Cols: cols, MaxGroupSize: o.maxGroupSize, ExtTypes: extTypes},
+		OnConflict:   importer.OnConflict(o.onConflict),
+		KeepCells:    o.failedOut != "",
 		DryRun:       o.dryRun,
 		Workers:      o.workers,
 		Policy:       importer.DefaultPolicy,
@@ -147,7 +164,7 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 		defer stop()
 		cfg.API = client
 		cfg.Pacer = importer.NewLimiter(limit, o.burst)
-		fmt.Fprintf(env.Stderr, "groupimport: importing %s into %s at %s with %d workers; results in %s\n", displayName(input), client.Host(), formatRate(limit), o.workers, out)
+		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(input), client.Host(), formatRate(limit), o.workers, out)
 	}
 
 	unlock, err := report.Lock(out)
@@ -157,7 +174,7 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 	defer unlock()
 	writeTo := out
 	if o.resume {
-		if err := settlePartial(out, env.Stderr); err != nil {
+		if err := settlePartial(out, env.log); err != nil {
 			return &exitError{exitAborted, err}
 		}
 		kept, todo, err := checkResume(input, out, o, env)
@@ -171,19 +188,32 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 		defer closePrior()
 		cfg.Prior = prior
 		writeTo = partialPath(out)
-		fmt.Fprintf(env.Stderr, "groupimport: resuming: %d rows already settled in %s are kept; %d rows to do\n", kept, out, todo)
+		env.log.infof("resuming: %d rows already settled in %s are kept; %d rows to do", kept, out, todo)
+	}
+	var fo *failedOut
+	if o.failedOut != "" {
+		if fo, err = newFailedOut(o.failedOut, cols.Names, 0, o.dryRun); err != nil {
+			return err
+		}
 	}
 	w, err := report.Create(writeTo)
 	if err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
+	probs := newProblems()
 	var prog *report.Progress
 	if !o.noProgress {
-		prog = report.NewProgress(env.Stderr, size, report.ProgressOptions{Bar: env.IsTerminal(), DryRun: o.dryRun})
+		prog = report.NewProgress(env.Stderr, size, report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, DryRun: o.dryRun, JSON: env.log.json})
 	}
 	cfg.Sink = func(r importer.Result) error {
 		if prog != nil {
 			prog.Observe(r)
+		}
+		probs.add(r)
+		if fo != nil {
+			if err := fo.write(r); err != nil {
+				return fmt.Errorf("--failed-out: %w", err)
+			}
 		}
 		return w.Write(r)
 	}
@@ -200,10 +230,23 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 			runErr = fmt.Errorf("%w: %w", importer.ErrAborted, err)
 		}
 	}
-	report.PrintSummary(env.Stderr, sum, out)
+	if fo != nil {
+		if err := fo.close(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("%w: --failed-out: %w", importer.ErrAborted, err)
+		}
+	}
+	if env.log.json {
+		env.Stderr.Write(report.SummaryLine(sum, out, time.Now()))
+	} else {
+		probs.print(env.Stderr)
+		report.PrintSummary(env.Stderr, sum, out)
+	}
+	if fo != nil {
+		env.log.infof("%s", fo.describe())
+	}
 	if o.summaryJSON != "" {
 		if err := report.WriteSummaryJSON(o.summaryJSON, sum, out); err != nil {
-			fmt.Fprintf(env.Stderr, "groupimport: writing --summary-json: %v\n", err)
+			env.log.errorf("writing --summary-json: %v", err)
 		}
 	}
 	return exitFor(sum, runErr, o.resumeHint(input, out))
@@ -236,6 +279,8 @@ func exitFor(sum importer.Summary, err error, hint string) error {
 		return &exitError{exitAborted, fmt.Errorf("%w\n%s", err, hint)}
 	case err != nil:
 		return &exitError{exitAborted, err}
+	case !sum.OK() && sum.DryRun:
+		return &exitError{exitRowsFailed, errors.New("some rows would not be sent; see the table above and the results file")}
 	case !sum.OK():
 		return &exitError{exitRowsFailed, errors.New("some rows were not created; see the status and message columns of the results")}
 	}
@@ -254,6 +299,8 @@ func (o *importOptions) check() error {
 		return usagef("--timeout %s: want a positive duration such as 30s", o.timeout)
 	case o.maxGroupSize < 1:
 		return usagef("--max-group-size %d: want a positive number", o.maxGroupSize)
+	case o.onConflict != "report" && o.onConflict != "lookup" && o.onConflict != "update":
+		return usagef("--on-conflict %q: want report, lookup or update", o.onConflict)
 	case o.resume && o.overwrite:
 		return usagef("--resume carries on from the results file and --overwrite replaces it: pick one")
 	case o.resume && o.dryRun:
@@ -363,7 +410,7 @@ func (o *importOptions) client(env *Env) (*capillary.Client, func(), error) {
 	hc := capillary.NewHTTPClient(o.workers)
 	if o.useSandbox {
 		srv := newDemoSandbox()
-		fmt.Fprintf(env.Stderr, "groupimport: started a sandbox API at %s (a local fake; nothing leaves this machine)\n", srv.URL)
+		env.log.infof("started a sandbox API at %s (a local fake; nothing leaves this machine)", srv.URL)
 		c, err := capillary.New(srv.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), hc)
 		return c, srv.Close, err
 	}

@@ -21,12 +21,12 @@ func partialPath(out string) string { return out + ".partial" }
 
 // settlePartial merges a partial record left by a resumed run that died
 // into out, so that its finished rows are not sent again.
-func settlePartial(out string, stderr io.Writer) error {
+func settlePartial(out string, log *logger) error {
 	partial := partialPath(out)
 	if _, err := os.Stat(partial); err != nil {
 		return nil
 	}
-	fmt.Fprintf(stderr, "groupimport: %s is left from a resumed run that did not finish; merging it into %s\n", partial, out)
+	log.warnf("%s is left from a resumed run that did not finish; merging it into %s", partial, out)
 	return mergeInto(out, partial)
 }
 

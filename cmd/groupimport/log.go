@@ -1,0 +1,69 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// logger writes the command's own messages to stderr: plain lines on a
+// terminal, timestamped lines in logs (cron), or JSON records for log
+// shippers (--log-format json).
+type logger struct {
+	w     io.Writer
+	json  bool
+	stamp bool
+	now   func() time.Time
+}
+
+func newLogger(w io.Writer, terminal bool) *logger {
+	return &logger{w: w, stamp: !terminal, now: time.Now}
+}
+
+// setFormat applies --log-format.
+func (l *logger) setFormat(f string) error {
+	switch strings.ToLower(f) {
+	case "", "text":
+		l.json = false
+	case "json":
+		l.json = true
+	default:
+		return usagef("--log-format %q: want text or json", f)
+	}
+	return nil
+}
+
+func (l *logger) infof(format string, args ...any)  { l.log("INFO", format, args...) }
+func (l *logger) warnf(format string, args ...any)  { l.log("WARN", format, args...) }
+func (l *logger) errorf(format string, args ...any) { l.log("ERROR", format, args...) }
+
+func (l *logger) log(level, format string, args ...any) {
+	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+	if l.json {
+		b, _ := json.Marshal(struct {
+			Time  string `json:"time"`
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+		}{l.now().UTC().Format(time.RFC3339Nano), level, msg})
+		l.w.Write(append(b, '\n'))
+		return
+	}
+	var b strings.Builder
+	if l.stamp {
+		b.WriteString(l.now().UTC().Format(time.RFC3339) + " ")
+	}
+	b.WriteString("groupimport: ")
+	switch level {
+	case "WARN":
+		b.WriteString("warning: ")
+	case "ERROR":
+		if l.stamp {
+			b.WriteString("error: ")
+		}
+	}
+	b.WriteString(msg)
+	b.WriteByte('\n')
+	io.WriteString(l.w, b.String())
+}
