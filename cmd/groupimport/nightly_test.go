@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/capillary-tools/groupimport/importer"
+	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+)
+
+// TestNightlyReRunIsAnUpsert runs the same load twice, the second time
+// with a changed row, as a nightly job does.
+func TestNightlyReRunIsAnUpsert(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{})
+	defer srv.Close()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fleets.csv")
+	os.WriteFile(in, []byte("externalId,groupName,maxGroupSize\na,Alpha,10\nb,Beta,20\n"), 0o644)
+	c := cli{env: sandboxEnv()}
+	if code := c.run(t, "import", "--host", srv.URL, "--on-conflict", "update", "--out", filepath.Join(dir, "day1.csv"), in); code != exitOK {
+		t.Fatalf("day 1: exit %d\n%s", code, c.stderr.String())
+	}
+	os.WriteFile(in, []byte("externalId,groupName,maxGroupSize\na,Alpha,10\nb,Beta,25\nc,Gamma,5\n"), 0o644)
+	if code := c.run(t, "import", "--host", srv.URL, "--on-conflict", "update", "--out", filepath.Join(dir, "day2.csv"), in); code != exitOK {
+		t.Fatalf("day 2: exit %d\n%s", code, c.stderr.String())
+	}
+	res := readResults(t, filepath.Join(dir, "day2.csv"))
+	want := []importer.Status{importer.Exists, importer.Updated, importer.Created}
+	for i, r := range res {
+		if r.Status != want[i] {
+			t.Errorf("row %d: %s (%s), want %s", r.Row, r.Status, r.Message, want[i])
+		}
+	}
+	if g, _ := srv.Group("b"); g.MaxGroupSize != 25 {
+		t.Errorf("b not updated: %+v", g)
+	}
+}
+
+func TestFailedOutHoldsTheRowsToFix(t *testing.T) {
+	dir := t.TempDir()
+	fix := filepath.Join(dir, "fix.csv")
+	c := cli{}
+	code := c.run(t, "import", "--sandbox", "--rate", "unlimited", "--out", filepath.Join(dir, "r.csv"), "--failed-out", fix, "../../samples/fleets.csv")
+	if code != exitRowsFailed {
+		t.Fatalf("exit %d\n%s", code, c.stderr.String())
+	}
+	raw, err := os.ReadFile(fix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(string(raw), "\ufeff")), "\r\n")
+	if lines[0] != "externalId,groupName,maxGroupSize,ext.platinum,ext.tier,ext.colour" {
+		t.Errorf("header %q is not the input's", lines[0])
+	}
+	// 5 invalid, 1 duplicate and the 1633 conflict.
+	if len(lines) != 1+7 || !strings.Contains(string(raw), "FLT-2001,Existing Fleet (already in the API),100") {
+		t.Errorf("failed-out:\n%s", raw)
+	}
+	if !strings.Contains(c.stderr.String(), "7 rows to fix") {
+		t.Errorf("stderr does not point at the file: %s", c.stderr.String())
+	}
+	if !strings.Contains(c.stderr.String(), "Problems") {
+		t.Errorf("no problem table: %s", c.stderr.String())
+	}
+}
+
+func TestExtFieldsCatalogueInDryRun(t *testing.T) {
+	dir := t.TempDir()
+	cat := filepath.Join(dir, "fields.json")
+	os.WriteFile(cat, []byte(`{"data":[{"name":"platinum","dataType":"INTEGER"},{"name":"tier","dataType":"STRING"}]}`), 0o644)
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte("externalId,maxGroupSize,ext.platinum,ext.gender\na,1,25,\nb,2,gold,\nc,3,,f\n"), 0o644)
+	c := cli{}
+	if code := c.run(t, "validate", "--ext-fields", cat, in); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, c.stderr.String())
+	}
+	res := readResults(t, filepath.Join(dir, "in.validation.csv"))
+	codes := []int{0, 91017, 91016}
+	for i, r := range res {
+		got := 0
+		if len(r.Warnings) > 0 {
+			got = r.Warnings[0].Code
+		}
+		if got != codes[i] {
+			t.Errorf("row %d: warnings %+v, want %d", r.Row, r.Warnings, codes[i])
+		}
+	}
+	lines := filepath.Join(dir, "fields.txt")
+	os.WriteFile(lines, []byte("# catalogue\nplatinum=INTEGER\nbad line\n"), 0o644)
+	if code := c.run(t, "validate", "--overwrite", "--ext-fields", lines, in); code != exitUsage || !strings.Contains(c.stderr.String(), "line 3") {
+		t.Errorf("exit %d: %s", code, c.stderr.String())
+	}
+}
+
+func TestLogFormatJSON(t *testing.T) {
+	in := writeFile(t, "in.csv", "externalId,maxGroupSize,colour\na,1,x\nb,0,y\n")
+	c := cli{}
+	c.run(t, "import", "--sandbox", "--log-format", "json", in)
+	var sawSummary bool
+	for _, line := range strings.Split(strings.TrimSpace(c.stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		if rec["time"] == nil || rec["level"] == nil || rec["msg"] == nil {
+			t.Errorf("record without time/level/msg: %s", line)
+		}
+		if rec["msg"] == "summary" {
+			sawSummary = rec["results"] != nil && rec["counts"] != nil
+		}
+	}
+	if !sawSummary {
+		t.Errorf("no summary record:\n%s", c.stderr.String())
+	}
+}
