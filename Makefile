@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/groupimport
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test lint fuzz bench demo clean
+.PHONY: help build test lint fuzz bench demo release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,9 +22,28 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+FUZZTIME ?= 20s
+fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+release: ## static binaries for every platform in dist/, with SHA256SUMS
+	rm -rf dist && mkdir -p dist
+	@set -e; for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+	  out=dist/groupimport-$(VERSION)-$$os-$$arch$$ext; \
+	  echo "  $$out"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out ./cmd/groupimport; \
+	done
+	cd dist && sha256sum groupimport-* > SHA256SUMS && cat SHA256SUMS
+
 demo: build ## import samples/fleets.csv into a local sandbox API
 	./$(BIN) import --sandbox --rate unlimited --overwrite samples/fleets.csv; \
 	  code=$$?; echo; echo "exit code $$code; results:"; cat samples/fleets.results.csv; [ $$code -le 1 ]
 
 clean: ## remove build output
-	rm -rf bin
+	rm -rf bin dist

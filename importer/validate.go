@@ -93,7 +93,8 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 
 // wholeNumber parses a count. Spreadsheets write whole numbers as "110.0"
 // or "1.1E+2" when a cell is formatted as a number, so those are accepted
-// when their value is whole.
+// when their value is whole, and so are thousands separators where they
+// cannot be mistaken for a decimal mark (see groupedNumber).
 func wholeNumber(s string) (int64, string) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -101,6 +102,9 @@ func wholeNumber(s string) (int64, string) {
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, ""
+	}
+	if n, msg, ok := groupedNumber(s); ok {
+		return n, msg
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f != f || strings.ContainsAny(s, "xXpP_") || strings.EqualFold(strings.TrimLeft(s, "+-"), "inf") || strings.EqualFold(strings.TrimLeft(s, "+-"), "infinity") {
@@ -110,6 +114,113 @@ func wholeNumber(s string) (int64, string) {
 		return 0, fmt.Sprintf("%q is not a whole number", s)
 	}
 	return int64(f), ""
+}
+
+// groupedNumber reads a number written with separators, as spreadsheets
+// display them; ok is false when s is not digits and separators (an
+// exponent, a word), for wholeNumber to try it as a float.
+//
+// No reading is a guess:
+//   - thousands groups are 1-3 digits then groups of exactly 3 ("30,000",
+//     "1.500.000"), or the Indian lakh grouping ("1,50,000"), all with one
+//     separator: a comma, a dot, a space (no-break spaces included) or an
+//     apostrophe ("1'000", Swiss);
+//   - a decimal part follows the groups after the other one of dot and
+//     comma and must be all zeros ("30,000.00", "30.000,00");
+//   - a single dot or comma followed by anything but exactly three digits
+//     is a decimal mark: "110.00" and "110,0" are 110, "1,5" is not whole;
+//   - a single separator followed by exactly three digits is a group:
+//     "30,000" and "30 000" are 30000 (nobody writes a count with a
+//     decimal comma and three decimals) except for a dot: "30.000" is how
+//     a program writes 30 and how German Excel writes 30000, so it is
+//     refused as ambiguous.
+func groupedNumber(s string) (n int64, msg string, ok bool) {
+	body, neg := s, false
+	switch {
+	case strings.HasPrefix(body, "-"):
+		body, neg = body[1:], true
+	case strings.HasPrefix(body, "+"):
+		body = body[1:]
+	}
+	var groups []string
+	var seps []rune
+	start := 0
+	for i, r := range body {
+		if r >= '0' && r <= '9' {
+			continue
+		}
+		sep := separatorKind(r)
+		if sep == 0 || i == start {
+			return 0, "", false
+		}
+		groups = append(groups, body[start:i])
+		seps = append(seps, sep)
+		start = i + len(string(r))
+	}
+	if len(seps) == 0 || start == len(body) {
+		return 0, "", false
+	}
+	groups = append(groups, body[start:])
+	notWhole := fmt.Sprintf("%q is not a whole number", s)
+
+	intPart, frac := groups, ""
+	last := seps[len(seps)-1]
+	switch {
+	case len(seps) == 1 && len(groups[1]) == 3 && len(groups[0]) <= 3 && groups[0][0] != '0':
+		if last == '.' {
+			return 0, fmt.Sprintf("%q is ambiguous (%s with a decimal point, %s with a thousands separator); write the number without separators", s, strings.TrimSuffix(strings.TrimRight(s, "0"), "."), strings.ReplaceAll(s, ".", "")), true
+		}
+	case len(seps) == 1 && (last == '.' || last == ','):
+		intPart, frac = groups[:1], groups[1]
+	case len(seps) > 1 && (last == '.' || last == ',') && last != seps[0]:
+		intPart, frac = groups[:len(groups)-1], groups[len(groups)-1]
+	}
+	for _, sep := range seps[:len(intPart)-1] {
+		if sep != seps[0] {
+			return 0, notWhole, true
+		}
+	}
+	if len(intPart) > 1 && !thousands(intPart) {
+		return 0, notWhole, true
+	}
+	if strings.Trim(frac, "0") != "" {
+		return 0, notWhole, true
+	}
+	n, err := strconv.ParseInt(strings.Join(intPart, ""), 10, 64)
+	if err != nil {
+		return 0, fmt.Sprintf("%q is too large", s), true
+	}
+	if neg {
+		n = -n
+	}
+	return n, "", true
+}
+
+// separatorKind folds the characters that separate digit groups.
+func separatorKind(r rune) rune {
+	switch r {
+	case ',', '.':
+		return r
+	case ' ', '\u00a0', '\u202f', '\u2009':
+		return ' '
+	case '\'', '\u2019':
+		return '\''
+	}
+	return 0
+}
+
+// thousands reports digit groups that are thousands (1-3 digits, then
+// threes) or lakhs (1-2 digits, then twos, then three).
+func thousands(g []string) bool {
+	if g[0][0] == '0' || len(g[len(g)-1]) != 3 {
+		return false
+	}
+	western, lakh := len(g[0]) <= 3, len(g) > 2 && len(g[0]) <= 2
+	for _, x := range g[1 : len(g)-1] {
+		western = western && len(x) == 3
+		lakh = lakh && len(x) == 2
+	}
+	return western || lakh
 }
 
 func columnName(c *Columns, i int) string {

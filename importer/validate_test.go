@@ -107,6 +107,13 @@ func TestValidate(t *testing.T) {
 		{"too few cells", []string{"f1", "x", "5"}, "row has 3 cells, the header has 5", nil},
 		{"too many cells", []string{"f1", "x", "5", "", "", "extra"}, "row has 6 cells, the header has 5", nil},
 		{"invalid utf8", []string{"f1", "caf\xe9", "5", "", ""}, "groupName: not valid UTF-8", nil},
+		{"size thousands", []string{"f1", "x", "30,000", "1 000", ""}, "", func(t *testing.T, g capillary.Group) {
+			if g.MaxGroupSize != 30000 || g.Limit != 1000 {
+				t.Errorf("group = %+v", g)
+			}
+		}},
+		{"size ambiguous", []string{"f1", "x", "30.000", "", ""}, `maxGroupSize: "30.000" is ambiguous`, nil},
+		{"size decimal comma", []string{"f1", "x", "1,5", "", ""}, `maxGroupSize: "1,5" is not a whole number`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,6 +157,60 @@ func TestSeenIDs(t *testing.T) {
 		first, dup := s.add("id-"+strings.Repeat("x", i%7)+itoa(i%10)+string(rune(i)), n+i+2)
 		if !dup || first != i+2 {
 			t.Fatalf("id %d: dup=%v first=%d, want first=%d", i, dup, first, i+2)
+		}
+	}
+}
+
+func TestWholeNumberSeparators(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		msg  string // substring of the problem; "" = accepted
+	}{
+		{"30,000", 30000, ""},
+		{"30 000", 30000, ""},
+		{"30\u00a0000", 30000, ""}, // French Excel: no-break space
+		{"30\u202f000", 30000, ""}, // narrow no-break space
+		{"1'000", 1000, ""},        // Swiss
+		{"1,000,000", 1000000, ""}, // several groups
+		{"1.500.000", 1500000, ""}, // several dot groups cannot be a decimal
+		{"1,50,000", 150000, ""},   // Indian lakh grouping
+		{"30,000.00", 30000, ""},   // groups and a zero decimal part
+		{"30.000,00", 30000, ""},   // European
+		{"30 000,0", 30000, ""},    // French
+		{"110.00", 110, ""},        // two decimals: a decimal point
+		{"110,0", 110, ""},         // a decimal comma
+		{"1234,000", 1234, ""},     // four leading digits cannot be a group
+		{" +30,000 ", 30000, ""},   // sign and spaces
+		{"-1,000", -1000, ""},      // the caller says it is not positive
+		{"1.1E+2", 110, ""},        // still a float
+		{"30.000", 0, "is ambiguous (30 with a decimal point, 30000 with a thousands separator)"},
+		{"1.234", 0, "is ambiguous"},
+		{"1,5", 0, `"1,5" is not a whole number`},
+		{"1.5", 0, `"1.5" is not a whole number`},
+		{"30,000.50", 0, "is not a whole number"},
+		{"30,00", 30, ""}, // a decimal comma, not a group of three
+		{"3,0000", 3, ""}, // likewise
+		{"30,000,00", 0, "is not a whole number"},
+		{"30,000 000", 0, "is not a whole number"}, // two group separators
+		{"0,500", 0, "is not a whole number"},      // a leading zero is no group
+		{"30 00", 0, "is not a whole number"},
+		{"30,,000", 0, "is not a whole number"},
+		{",000", 0, "is not a whole number"},
+		{"30,", 0, "is not a whole number"},
+		{"1,000.000.000", 0, "is not a whole number"},
+		{"99,999,999,999,999,999,999", 0, "is too large"},
+	}
+	for _, tt := range tests {
+		got, msg := wholeNumber(tt.in)
+		if tt.msg == "" {
+			if msg != "" || got != tt.want {
+				t.Errorf("wholeNumber(%q) = %d, %q; want %d", tt.in, got, msg, tt.want)
+			}
+			continue
+		}
+		if !strings.Contains(msg, tt.msg) {
+			t.Errorf("wholeNumber(%q) = %d, %q; want a problem with %q", tt.in, got, msg, tt.msg)
 		}
 	}
 }

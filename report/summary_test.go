@@ -115,6 +115,8 @@ func TestWriteSummaryJSON(t *testing.T) {
   "counts": {
     "created": 98,
     "created_with_warnings": 0,
+    "exists": 0,
+    "updated": 0,
     "valid": 0,
     "conflict": 0,
     "rejected": 0,

@@ -1,0 +1,176 @@
+package input
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/capillary-tools/groupimport/importer"
+)
+
+// headerScan is how many non-empty rows are searched for the header when
+// Options.HeaderRow is 0: enough for a title, a date and a note above it.
+const headerScan = 20
+
+// fold matches importer's folding of header names: case, spaces, '_' and
+// '-' do not count.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		switch r {
+		case ' ', '_', '-', '\t', '\u00a0':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isHeader reports whether a row names both required columns, which is
+// what tells a header from a title above it.
+func isHeader(cells []string, aliases map[string]string) bool {
+	var id, size bool
+	for i, c := range cells {
+		if i == 0 {
+			c = strings.TrimPrefix(c, "\ufeff")
+		}
+		k := fold(c)
+		if to, ok := aliases[k]; ok {
+			k = to
+		}
+		switch k {
+		case "externalid":
+			id = true
+		case "maxgroupsize":
+			size = true
+		}
+	}
+	return id && size
+}
+
+// headerRow is the row findHeader settled on.
+type headerRow struct {
+	cells []string // a copy: Records may reuse its slice
+	row   int
+}
+
+// errNoHeader is findHeader's answer when no row within the scan is a
+// header; first is the first non-empty row, to quote in the message.
+type errNoHeader struct {
+	first  *headerRow
+	broken *importer.RowError // the first row that could not be read
+}
+
+func (e *errNoHeader) Error() string { return "no header row" }
+
+// findHeader reads recs up to and including the header row: row want, or
+// with want 0 the first of the first headerScan non-empty rows that
+// isHeader accepts. Rows before it, readable or not, are skipped: they are
+// titles, not data.
+func findHeader(recs importer.Records, want int, aliases map[string]string) (*headerRow, error) {
+	var first *headerRow
+	var broken *importer.RowError
+	for seen := 0; ; seen++ {
+		if want == 0 && seen == headerScan {
+			return nil, &errNoHeader{first, broken}
+		}
+		cells, row, err := recs.Next()
+		var rowErr *importer.RowError
+		switch {
+		case err == io.EOF && want > 0:
+			return nil, fmt.Errorf("the header row %d is past the end of the file", want)
+		case err == io.EOF:
+			return nil, &errNoHeader{first, broken}
+		case errors.As(err, &rowErr):
+			if rowErr.Row == want {
+				return nil, &Error{Row: want, Msg: fmt.Sprintf("the header row cannot be read: %v", rowErr.Err), Err: rowErr}
+			}
+			if want > 0 && rowErr.Row > want {
+				return nil, fmt.Errorf("the header row %d is empty; the next row with cells is %d", want, rowErr.Row)
+			}
+			if broken == nil {
+				broken = rowErr
+			}
+			continue
+		case err != nil:
+			return nil, err
+		}
+		h := &headerRow{cells: append([]string(nil), cells...), row: row}
+		if first == nil {
+			first = h
+		}
+		switch {
+		case want > 0 && row == want:
+			return h, nil
+		case want > 0 && row > want:
+			return nil, fmt.Errorf("the header row %d is empty; the next row with cells is %d", want, row)
+		case want == 0 && isHeader(cells, aliases):
+			return h, nil
+		}
+	}
+}
+
+// parseHeader checks the header's text and maps it to Columns.
+func parseHeader(file string, h *headerRow, aliases map[string]string) (*importer.Columns, error) {
+	for _, c := range h.cells {
+		if !utf8.ValidString(c) {
+			return nil, errorf(file, h.row, "the header is not valid UTF-8 text (%q): the file is in another encoding; save it as \"CSV UTF-8\" or pass --encoding windows-1252", strings.ToValidUTF8(c, "\ufffd"))
+		}
+	}
+	cols, err := importer.ParseHeader(h.cells, h.row, aliases)
+	var he *importer.HeaderError
+	if errors.As(err, &he) {
+		return nil, &Error{File: file, Row: h.row, Msg: "header: " + he.Msg, Err: err}
+	}
+	if err != nil {
+		return nil, &Error{File: file, Row: h.row, Msg: err.Error(), Err: err}
+	}
+	return cols, nil
+}
+
+// headerError turns findHeader's error into one that names the file and
+// says what to do.
+func headerError(file string, err error) error {
+	var nh *errNoHeader
+	var e *Error
+	switch {
+	case errors.As(err, &nh) && nh.first == nil && nh.broken != nil:
+		return errorf(file, 0, "no header row found: no row in the first %d could be read (row %d: %v)", headerScan, nh.broken.Row, nh.broken.Err)
+	case errors.As(err, &nh) && nh.first == nil:
+		return errorf(file, 0, "the file has no rows: it needs a header row (externalId,groupName,maxGroupSize,...) and one row per group")
+	case errors.As(err, &nh):
+		return errorf(file, 0, "no header row found in the first %d non-empty rows: the header names the externalId and maxGroupSize columns; the first row with cells (row %d) reads %s. Rename the columns, map them with --map \"Your Name=externalId,...\", or give the header's row with --header-row N",
+			headerScan, nh.first.row, quoteCells(nh.first.cells))
+	case errors.As(err, &e):
+		e.File = file
+		return e
+	}
+	return &Error{File: file, Msg: err.Error(), Err: err}
+}
+
+// quoteCells shows a row's first cells for a message.
+func quoteCells(cells []string) string {
+	const show = 8
+	var b strings.Builder
+	n := 0
+	for _, c := range cells {
+		if strings.TrimSpace(c) == "" {
+			continue
+		}
+		if n == show {
+			b.WriteString(", ...")
+			break
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		if utf8.RuneCountInString(c) > 60 {
+			c = string([]rune(c)[:60]) + "..."
+		}
+		fmt.Fprintf(&b, "%q", strings.ToValidUTF8(c, "\ufffd"))
+		n++
+	}
+	return b.String()
+}

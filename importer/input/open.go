@@ -1,0 +1,248 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/capillary-tools/groupimport/importer"
+)
+
+// File is an opened input, read up to and including its header row.
+type File struct {
+	// Records yields the data rows after the header, numbered as the
+	// spreadsheet numbers them.
+	Records importer.Records
+	// Columns is the parsed header.
+	Columns *importer.Columns
+	// Format is CSV or XLSX.
+	Format string
+	// Encoding is how a CSV file was decoded (UTF8, UTF16LE, UTF16BE or
+	// Windows1252); "" for a workbook.
+	Encoding string
+	// Delimiter of a CSV file; 0 for a workbook.
+	Delimiter rune
+	// Sheet is the workbook sheet read; "" for CSV.
+	Sheet string
+	// HeaderRow is the header's row number; data starts after it.
+	HeaderRow int
+	// Size is the input's extent in the unit of Records.Offset, for
+	// progress: bytes for CSV (Offset estimates the bytes of the file
+	// behind the rows read, whatever the encoding), rows for a workbook
+	// (Offset is the current row number, Size the sheet's last row).
+	// -1 when unknown: standard input, a workbook that does not record
+	// its extent.
+	Size int64
+	// Close releases the file. It may be called more than once.
+	Close func() error
+}
+
+// Open opens the file at path, "-" meaning stdin (CSV only), detects what
+// it is as the package documentation describes, and reads it up to the
+// end of its header row. Every error is an *Error naming the file and,
+// where it applies, the row, and says what to do.
+func Open(path string, stdin io.Reader, opts Options) (*File, error) {
+	file := path
+	if path == "-" {
+		file = "stdin"
+	}
+	enc, format, err := opts.check(file)
+	if err != nil {
+		return nil, err
+	}
+	if path == "-" {
+		if stdin == nil {
+			return nil, errorf(file, 0, "no standard input to read")
+		}
+		return openCSV(file, stdin, nil, -1, enc, format, opts)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("cannot open it: %v", unwrapPath(err)), Err: err}
+	}
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, &Error{File: file, Msg: fmt.Sprintf("cannot read it: %v", unwrapPath(err)), Err: err}
+	case st.IsDir():
+		f.Close()
+		return nil, errorf(file, 0, "is a directory; name the spreadsheet file inside it")
+	}
+	size := int64(-1)
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	br := bufio.NewReaderSize(f, sniffSize)
+	head, _ := br.Peek(8)
+	if k, _ := sniffKind(head); k == kindZip && format != CSV && size >= 0 {
+		f.Close()
+		if enc != "" || opts.Delimiter != 0 {
+			return nil, errorf(file, 0, "is an Excel workbook: an encoding or a delimiter applies only to CSV files; leave them out")
+		}
+		return openXLSX(path, file, opts)
+	}
+	var seekable *os.File
+	if size >= 0 {
+		seekable = f
+	}
+	out, err := openCSV(file, br, seekable, size, enc, format, opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	out.Close = closeOnce(f.Close)
+	return out, nil
+}
+
+// openCSV reads a text file: r is the input, f the same input when it is
+// a regular file that may be read ahead with ReadAt.
+func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format string, opts Options) (*File, error) {
+	if opts.Sheet != "" {
+		return nil, errorf(file, 0, "a sheet applies only to Excel workbooks and this is a text file; leave it out")
+	}
+	// A *bufio.Reader of this size comes back as it is: the bytes Open
+	// peeked at are not lost.
+	br := bufio.NewReaderSize(r, sniffSize)
+	sample, err := br.Peek(sniffSize)
+	atEOF := errors.Is(err, io.EOF)
+	if err != nil && !atEOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("cannot read it: %v", err), Err: err}
+	}
+	if len(sample) == 0 {
+		return nil, errorf(file, 0, "is empty: it needs a header row (externalId,groupName,maxGroupSize,...) and one row per group")
+	}
+	if err := refuseBinary(file, sample, format); err != nil {
+		return nil, err
+	}
+
+	var d detection
+	if enc != "" {
+		d = resolveForced(enc, sample)
+		if d.problem != "" {
+			return nil, errorf(file, 0, "does not fit the encoding given: %s", d.problem)
+		}
+	} else {
+		d = detectEncoding(sample, atEOF)
+		if d.problem != "" {
+			return nil, notText(file, sample, d)
+		}
+		if d.ascii && f != nil && !atEOF {
+			d.encoding = scanBeyond(f, int64(len(sample)), size)
+		}
+	}
+	text := decodeSample(d, sample, atEOF)
+	// A forced encoding skipped detection, and decoded UTF-16 can hide
+	// binary data the raw bytes did not show.
+	if i := bytes.IndexByte(text, 0); i >= 0 {
+		return nil, notText(file, text, detection{problem: fmt.Sprintf("read as %s it holds NUL bytes, which text never does", d.encoding), at: i})
+	}
+	if i, bad := controlHeavy(text); bad {
+		return nil, notText(file, text, detection{problem: fmt.Sprintf("read as %s it holds control characters that text does not", d.encoding), at: i})
+	}
+
+	delim := opts.Delimiter
+	if delim == 0 {
+		delim = sniffDelimiter(text, opts.HeaderRow, opts.Map)
+	}
+
+	if _, err := br.Discard(d.bomLen); err != nil {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("cannot read it: %v", err), Err: err}
+	}
+	var in io.Reader = br
+	if dec := decoder(d.encoding); dec != nil {
+		in = dec.Reader(br)
+	}
+	recs := &csvRecords{CSVRecords: importer.NewCSVRecords(in, delim), base: int64(d.bomLen), num: 1, den: 1}
+	if d.encoding != UTF8 && len(text) > 0 {
+		// Offset counts decoded bytes; progress compares it with the
+		// file's size, so it is scaled by the ratio the sample shows.
+		recs.num, recs.den = int64(len(sample)), max(1, int64(len(decodeSample(d, sample, true))))
+	}
+	h, err := findHeader(recs, opts.HeaderRow, opts.Map)
+	if err != nil {
+		return nil, headerError(file, err)
+	}
+	cols, err := parseHeader(file, h, opts.Map)
+	if err != nil {
+		return nil, err
+	}
+	return &File{
+		Records:   recs,
+		Columns:   cols,
+		Format:    CSV,
+		Encoding:  d.encoding,
+		Delimiter: delim,
+		HeaderRow: h.row,
+		Size:      size,
+		Close:     func() error { return nil },
+	}, nil
+}
+
+// refuseBinary names the binary formats people mistake for spreadsheets.
+func refuseBinary(file string, sample []byte, format string) error {
+	k, what := sniffKind(sample)
+	switch k {
+	case kindZip:
+		if format == CSV {
+			return errorf(file, 0, "is a zip archive (an Excel workbook?), not CSV text; leave out the csv format to read it as a workbook")
+		}
+		// Only standard input gets here: a workbook on disk went to
+		// openXLSX.
+		return errorf(file, 0, "is a zip archive (an Excel workbook?); a workbook cannot be read from standard input: pass its file name instead")
+	case kindOLE:
+		return errorf(file, 0, "is %s, which cannot be read; open it in Excel and save it as Excel Workbook (.xlsx) without a password, or as CSV UTF-8", what)
+	case kindOther:
+		return errorf(file, 0, "is %s, not a spreadsheet; export the sheet as CSV UTF-8 or Excel Workbook (.xlsx)", what)
+	}
+	if what := markupName(sample); what != "" {
+		return errorf(file, 0, "is %s, not CSV; open it in Excel and save it as CSV UTF-8 or Excel Workbook (.xlsx)", what)
+	}
+	if format == XLSX {
+		return errorf(file, 0, "is not an Excel workbook (.xlsx): it does not start as one does; leave out the xlsx format to read it as CSV")
+	}
+	return nil
+}
+
+// notText is the error for a sample that is no supported text.
+func notText(file string, sample []byte, d detection) error {
+	return errorf(file, 0, "does not look like a CSV text file: %s (line %d). Export the sheet as \"CSV UTF-8\" or Excel Workbook (.xlsx); if it is text in a known encoding, pass it with --encoding",
+		d.problem, lineAt(sample, d.at))
+}
+
+// csvRecords reports Offset in bytes of the file rather than of the
+// decoded text.
+type csvRecords struct {
+	*importer.CSVRecords
+	base     int64 // bytes skipped before the decoded text: a UTF-8 byte-order mark
+	num, den int64 // file bytes per decoded byte
+}
+
+// Offset implements importer.Records.
+func (r *csvRecords) Offset() int64 {
+	return r.base + r.CSVRecords.Offset()*r.num/r.den
+}
+
+// closeOnce makes a Close safe to call twice.
+func closeOnce(f func() error) func() error {
+	var once sync.Once
+	var err error
+	return func() error {
+		once.Do(func() { err = f() })
+		return err
+	}
+}
+
+// unwrapPath drops the path an *os.PathError repeats: the message names
+// the file already.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
