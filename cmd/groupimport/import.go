@@ -5,17 +5,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/capillary-tools/groupimport/importer"
 	"github.com/capillary-tools/groupimport/importer/capillary"
 	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+	"github.com/capillary-tools/groupimport/importer/input"
 	"github.com/capillary-tools/groupimport/report"
 )
 
@@ -48,6 +47,9 @@ type importOptions struct {
 	resume                           bool
 	logFormat                        string
 	onConflict, failedOut, extFields string
+	encoding, delimiter, sheet, mapSpec string
+	format                              string
+	headerRow                           int
 	maxErrors                        string
 	hostSet                          bool // --host given on the command line
 }
@@ -68,6 +70,12 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the run's summary as JSON to `FILE`")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress bar or periodic status lines")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file")
+	fs.StringVar(&o.encoding, "encoding", "", "force the CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
+	fs.StringVar(&o.delimiter, "delimiter", "", "force the CSV delimiter: , ; tab | (default: sniffed from the header line)")
+	fs.StringVar(&o.sheet, "sheet", "", "XLSX: the sheet `NAME` to read (default: the first)")
+	fs.IntVar(&o.headerRow, "header-row", 0, "the spreadsheet row `N` holding the header (default: found among the first 20 rows)")
+	fs.StringVar(&o.mapSpec, "map", "", "rename columns: `\"Fleet Code=externalId,Name=groupName,Size=maxGroupSize,Tier=ext.tier\"`")
+	fs.StringVar(&o.format, "format", "", "the input's format, csv or xlsx (default: from its content)")
 	fs.StringVar(&o.onConflict, "on-conflict", "report", "when a group exists (1633): `report` it as conflict, lookup (exists when it matches the row), or update it to the row (PUT)")
 	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows that did not end created/exists/updated to `FILE`, in the input's columns, to fix and import alone")
 	fs.StringVar(&o.extFields, "ext-fields", "", "the org's extended-field catalogue `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields): predict 91016/91017 before sending")
@@ -103,7 +111,7 @@ func runImport(ctx context.Context, args []string, env *Env, validateOnly bool) 
 	return o.run(ctx, pos[0], env)
 }
 
-func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
+func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) error {
 	if err := o.check(); err != nil {
 		return err
 	}
@@ -111,23 +119,20 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	out, err := o.resultsPath(input)
+	out, err := o.resultsPath(inputPath)
 	if err != nil {
 		return err
 	}
 
-	in, size, closeIn, err := openInput(input, env.Stdin)
+	in, err := o.open(inputPath, env)
 	if err != nil {
 		return err
 	}
-	defer closeIn()
-	recs := importer.NewCSVRecords(in, 0)
-	cols, err := readHeader(recs, input)
-	if err != nil {
-		return err
-	}
+	defer in.Close()
+	recs, cols, size := in.Records, in.Columns, in.Size
+	env.log.infof("reading %s", describeInput(in))
 	for _, u := range cols.Unknown {
-		env.log.warnf("column %q is not a known field and is ignored (known: externalId, groupName, maxGroupSize, limit, ext.NAME)", u)
+		env.log.warnf("column %q is not a known field and is ignored (known: externalId, groupName, maxGroupSize, limit, ext.NAME; rename with --map)", u)
 	}
 
 	var extTypes map[string]string
@@ -164,7 +169,7 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 		defer stop()
 		cfg.API = client
 		cfg.Pacer = importer.NewLimiter(limit, o.burst)
-		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(input), client.Host(), formatRate(limit), o.workers, out)
+		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), client.Host(), formatRate(limit), o.workers, out)
 	}
 
 	unlock, err := report.Lock(out)
@@ -177,7 +182,7 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 		if err := settlePartial(out, env.log); err != nil {
 			return &exitError{exitAborted, err}
 		}
-		kept, todo, err := checkResume(input, out, o, env)
+		kept, todo, err := checkResume(inputPath, out, o, env)
 		if err != nil {
 			return err
 		}
@@ -192,7 +197,7 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 	}
 	var fo *failedOut
 	if o.failedOut != "" {
-		if fo, err = newFailedOut(o.failedOut, cols.Names, 0, o.dryRun); err != nil {
+		if fo, err = newFailedOut(o.failedOut, cols.Names, in.Delimiter, o.dryRun); err != nil {
 			return err
 		}
 	}
@@ -249,7 +254,7 @@ func (o *importOptions) run(ctx context.Context, input string, env *Env) error {
 			env.log.errorf("writing --summary-json: %v", err)
 		}
 	}
-	return exitFor(sum, runErr, o.resumeHint(input, out))
+	return exitFor(sum, runErr, o.resumeHint(inputPath, out))
 }
 
 // resumeHint tells the user how to carry on after a run that stopped.
@@ -313,20 +318,20 @@ func (o *importOptions) check() error {
 
 // resultsPath picks the results file and refuses to overwrite one by
 // accident: it may hold the only record of what a past run created.
-func (o *importOptions) resultsPath(input string) (string, error) {
+func (o *importOptions) resultsPath(inputPath string) (string, error) {
 	out := o.out
 	if out == "" {
-		if input == "-" {
+		if inputPath == "-" {
 			return "", usagef("reading stdin: pass --out FILE for the results")
 		}
 		suffix := ".results.csv"
 		if o.dryRun {
 			suffix = ".validation.csv"
 		}
-		out = strings.TrimSuffix(input, filepath.Ext(input)) + suffix
+		out = strings.TrimSuffix(inputPath, filepath.Ext(inputPath)) + suffix
 	}
-	if abs(out) == abs(input) {
-		return "", usagef("--out %s is the input file", out)
+	if abs(out) == abs(inputPath) {
+		return "", usagef("--out %s is the inputPath file", out)
 	}
 	if _, err := os.Stat(out); err == nil && !o.overwrite && !o.resume {
 		return "", usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
@@ -342,66 +347,43 @@ func abs(p string) string {
 	return a
 }
 
-func openInput(name string, stdin io.Reader) (io.Reader, int64, func(), error) {
-	if name == "-" {
-		return stdin, -1, func() {}, nil
-	}
-	f, err := os.Open(name)
+// open opens the input with the input flags; every problem with it is a
+// usage error (exit 2), found before anything is sent.
+func (o *importOptions) open(name string, env *Env) (*input.File, error) {
+	aliases, err := input.ParseMap(o.mapSpec)
 	if err != nil {
-		return nil, 0, nil, usagef("cannot open the input: %v", err)
+		return nil, usagef("--map: %v", err)
 	}
-	st, err := f.Stat()
-	if err != nil || st.IsDir() {
-		f.Close()
-		return nil, 0, nil, usagef("%s is not a readable file", name)
-	}
-	return f, st.Size(), func() { f.Close() }, nil
-}
-
-// readHeader reads and checks the header row: a file the run cannot use is
-// refused here, before any request.
-func readHeader(recs *importer.CSVRecords, input string) (*importer.Columns, error) {
-	cells, row, err := recs.Next()
-	var rowErr *importer.RowError
-	switch {
-	case err == io.EOF:
-		return nil, usagef("%s is empty: it needs a header row (externalId,groupName,maxGroupSize,...) and one row per group", displayName(input))
-	case errors.As(err, &rowErr):
-		return nil, usagef("%s: the header row cannot be read: %v", displayName(input), rowErr.Err)
-	case err != nil:
-		return nil, usagef("reading %s: %v", displayName(input), err)
-	}
-	for _, c := range cells {
-		switch {
-		case !isText(c):
-			return nil, usagef("%s does not look like a CSV text file (line %d holds binary data); export the sheet as CSV UTF-8", displayName(input), row)
-		case !utf8.ValidString(c):
-			return nil, usagef("%s: the header on line %d is not UTF-8 text; save the file as \"CSV UTF-8\"", displayName(input), row)
-		}
-	}
-	cols, err := importer.ParseHeader(append([]string(nil), cells...), row, nil)
+	delim, err := input.ParseDelimiter(o.delimiter)
 	if err != nil {
-		return nil, usagef("%s: %v", displayName(input), err)
+		return nil, usagef("--delimiter: %v", err)
 	}
-	return cols, nil
+	f, err := input.Open(name, env.Stdin, input.Options{
+		Encoding: o.encoding, Delimiter: delim, Sheet: o.sheet, HeaderRow: o.headerRow, Map: aliases, Format: o.format,
+	})
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return f, nil
 }
 
-// isText rejects the control bytes that mark a binary file (a zip, an
-// xls); text in another encoding is a different problem with its own hint.
-func isText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return false
-		}
+// describeInput says what was detected, so that a wrong guess is visible.
+func describeInput(f *input.File) string {
+	if f.Format == input.XLSX {
+		return fmt.Sprintf("workbook sheet %q, header on row %d", f.Sheet, f.HeaderRow)
 	}
-	return true
+	d := string(f.Delimiter)
+	if f.Delimiter == '\t' {
+		d = "tab"
+	}
+	return fmt.Sprintf("CSV in %s, delimiter %q, header on row %d", f.Encoding, d, f.HeaderRow)
 }
 
-func displayName(input string) string {
-	if input == "-" {
+func displayName(inputPath string) string {
+	if inputPath == "-" {
 		return "stdin"
 	}
-	return strconv.Quote(input)[1 : len(strconv.Quote(input))-1]
+	return strconv.Quote(inputPath)[1 : len(strconv.Quote(inputPath))-1]
 }
 
 // client builds the API client: the sandbox's with --sandbox, else the

@@ -84,16 +84,12 @@ func checkResume(input, out string, o *importOptions, env *Env) (kept, todo int,
 	prior := report.NewPrior(f)
 	defer prior.Close()
 
-	in, _, closeIn, err := openInput(input, env.Stdin)
+	in, err := o.open(input, env)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer closeIn()
-	recs := importer.NewCSVRecords(in, 0)
-	cols, err := readHeader(recs, input)
-	if err != nil {
-		return 0, 0, err
-	}
+	defer in.Close()
+	recs, cols := in.Records, in.Columns
 	v := &importer.Validator{Cols: cols, MaxGroupSize: o.maxGroupSize}
 	var g capillary.Group
 	refuse := func(err error) error {
