@@ -24,11 +24,11 @@ type ExtColumn struct {
 
 // HeaderError is a header the run cannot start with.
 type HeaderError struct {
-	Line int
+	Line int // the header's spreadsheet row
 	Msg  string
 }
 
-func (e *HeaderError) Error() string { return fmt.Sprintf("header (line %d): %s", e.Line, e.Msg) }
+func (e *HeaderError) Error() string { return fmt.Sprintf("header (row %d): %s", e.Line, e.Msg) }
 
 // normalize folds a header name for matching: "External ID", "external_id"
 // and "externalId" are one column.
@@ -58,14 +58,33 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 			raw = strings.TrimPrefix(raw, "\ufeff")
 		}
 		key := normalize(raw)
+		ext, isExt := "", false
 		if to, ok := aliases[key]; ok {
 			key = to
+			// A mapped extended field takes the name the map gives it.
+			if name, ok := strings.CutPrefix(to, "ext."); ok && name != "" {
+				ext, isExt = name, true
+			}
+		} else {
+			ext, isExt = extName(raw, key)
 		}
 		if key == "" {
 			if strings.TrimSpace(raw) != "" {
 				c.Unknown = append(c.Unknown, raw)
 			}
 			continue
+		}
+		if isExt {
+			// ext.Tier and extendedFields.tier are one field.
+			key = "ext." + strings.ToLower(ext)
+		}
+		switch key {
+		case "externalid", "groupname", "maxgroupsize", "limit":
+		default:
+			if !isExt {
+				c.Unknown = append(c.Unknown, raw)
+				continue
+			}
 		}
 		if prev, dup := seen[key]; dup {
 			return nil, &HeaderError{line, fmt.Sprintf("columns %d (%q) and %d (%q) are the same field; keep one", prev+1, header[prev], i+1, raw)}
@@ -81,11 +100,7 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 		case "limit":
 			c.Limit = i
 		default:
-			if name, ok := extName(raw, key); ok {
-				c.Ext = append(c.Ext, ExtColumn{Index: i, Name: name})
-				continue
-			}
-			c.Unknown = append(c.Unknown, raw)
+			c.Ext = append(c.Ext, ExtColumn{Index: i, Name: ext})
 		}
 	}
 	var missing []string

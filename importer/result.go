@@ -65,8 +65,8 @@ type Result struct {
 	RequestID  string // X-Cap-Requestid of the last response
 	Elapsed    time.Duration
 
-	// Offset is how many bytes of the input had been read when the row
-	// ended; progress reporting compares it with the input's size.
+	// Offset is how much of the input had been read when the row ended
+	// (see Records.Offset); progress compares it with the input's size.
 	Offset int64
 
 	// Cells are the row as read, when Config.KeepCells asks for them (to

@@ -16,7 +16,8 @@ import (
 // The returned slice may be reused by the following call.
 type Records interface {
 	Next() (cells []string, row int, err error)
-	// Offset is how many bytes of the input have been consumed.
+	// Offset is how much of the input has been consumed, in the unit of
+	// its size: bytes for a CSV file, rows for a workbook.
 	Offset() int64
 }
 

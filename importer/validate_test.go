@@ -31,6 +31,9 @@ func TestParseHeader(t *testing.T) {
 		{"alias", []string{"Fleet Code", "Size"}, map[string]string{"fleetcode": "externalid", "size": "maxgroupsize"}, "0 -1 1 -1 []", ""},
 		{"missing required", []string{"id", "name"}, nil, "", `required column externalId and maxGroupSize not found; the columns found are "id", "name"`},
 		{"same field twice", []string{"externalId", "external_id", "maxGroupSize"}, nil, "", "are the same field"},
+		{"same extended field twice", []string{"externalId", "maxGroupSize", "ext.Tier", "extendedFields.tier"}, nil, "", "are the same field"},
+		{"mapped extended field takes the map's name", []string{"externalId", "maxGroupSize", "Fleet.Tier"}, map[string]string{"fleet.tier": "ext.level"}, "0 -1 1 -1 [level]", ""},
+		{"unknown column kept out", []string{"externalId", "maxGroupSize", "colour"}, nil, "0 -1 1 -1 []", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,21 +37,21 @@ Examples:
 `
 
 type importOptions struct {
-	host, cluster, out, summaryJSON  string
-	rate                             string
-	workers, burst, maxAttempts      int
-	maxGroupSize                     int64
-	timeout, drain                   time.Duration
-	dryRun, useSandbox, noProgress   bool
-	overwrite, insecureHTTP          bool
-	resume                           bool
-	logFormat                        string
-	onConflict, failedOut, extFields string
+	host, cluster, out, summaryJSON     string
+	rate                                string
+	workers, burst, maxAttempts         int
+	maxGroupSize                        int64
+	timeout, drain                      time.Duration
+	dryRun, useSandbox, noProgress      bool
+	overwrite, insecureHTTP             bool
+	resume                              bool
+	logFormat                           string
+	onConflict, failedOut, extFields    string
 	encoding, delimiter, sheet, mapSpec string
 	format                              string
 	headerRow                           int
-	maxErrors                        string
-	hostSet                          bool // --host given on the command line
+	maxErrors                           string
+	hostSet                             bool // --host given on the command line
 }
 
 func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
