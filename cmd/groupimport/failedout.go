@@ -5,6 +5,10 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/capillary-tools/groupimport/importer"
 )
@@ -16,6 +20,7 @@ type failedOut struct {
 	f       *os.File
 	bw      *bufio.Writer
 	cw      *csv.Writer
+	xw      *xlsxOut // instead of cw, when the file is a workbook
 	header  []string
 	dryRun  bool
 	n       int
@@ -24,6 +29,13 @@ type failedOut struct {
 }
 
 func newFailedOut(path string, header []string, delimiter rune, dryRun bool) (*failedOut, error) {
+	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
+		xw, err := newXLSXOut(path, header)
+		if err != nil {
+			return nil, usagef("--failed-out: %v", err)
+		}
+		return &failedOut{xw: xw, header: header, dryRun: dryRun}, nil
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, usagef("--failed-out: %v", err)
@@ -61,10 +73,16 @@ func (fo *failedOut) write(r importer.Result) error {
 		return nil
 	}
 	fo.n++
+	if fo.xw != nil {
+		return fo.xw.write(r.Cells)
+	}
 	return fo.cw.Write(r.Cells)
 }
 
 func (fo *failedOut) close() error {
+	if fo.xw != nil {
+		return fo.xw.close()
+	}
 	fo.cw.Flush()
 	err := fo.cw.Error()
 	if e := fo.bw.Flush(); err == nil {
@@ -77,7 +95,13 @@ func (fo *failedOut) close() error {
 }
 
 func (fo *failedOut) describe() string {
-	s := fmt.Sprintf("%d rows to fix written to %s", fo.n, fo.f.Name())
+	name := ""
+	if fo.xw != nil {
+		name = fo.xw.path
+	} else {
+		name = fo.f.Name()
+	}
+	s := fmt.Sprintf("%d rows to fix written to %s", fo.n, name)
 	if len(fo.unread) > 0 {
 		s += fmt.Sprintf("; %d rows could not be parsed and are not in it (fix them in the original file): rows %v", len(fo.unread), firstN(fo.unread, 10))
 	}
@@ -89,4 +113,49 @@ func firstN(rows []int, n int) []int {
 		return rows[:n]
 	}
 	return rows
+}
+
+// xlsxOut streams rows into a one-sheet workbook, so that a user who
+// brought a workbook gets the rows to fix back as one.
+type xlsxOut struct {
+	path string
+	f    *excelize.File
+	sw   *excelize.StreamWriter
+	row  int
+	buf  []any
+}
+
+func newXLSXOut(path string, header []string) (*xlsxOut, error) {
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return nil, err
+	}
+	x := &xlsxOut{path: path, f: f, sw: sw}
+	return x, x.write(header)
+}
+
+func (x *xlsxOut) write(cells []string) error {
+	x.row++
+	x.buf = x.buf[:0]
+	for _, c := range cells {
+		// Written as text: a cell that held "00123" must not become 123.
+		x.buf = append(x.buf, c)
+	}
+	cell, err := excelize.CoordinatesToCellName(1, x.row)
+	if err != nil {
+		return err
+	}
+	return x.sw.SetRow(cell, x.buf)
+}
+
+func (x *xlsxOut) close() error {
+	err := x.sw.Flush()
+	if err == nil {
+		err = x.f.SaveAs(x.path)
+	}
+	if e := x.f.Close(); err == nil {
+		err = e
+	}
+	return err
 }

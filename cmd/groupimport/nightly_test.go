@@ -116,3 +116,50 @@ func TestLogFormatJSON(t *testing.T) {
 		t.Errorf("no summary record:\n%s", c.stderr.String())
 	}
 }
+
+// TestWorkbookInWorkbookOut imports the sample workbook (header on row 3
+// below a title) and gets the rows to fix back as a workbook.
+func TestWorkbookInWorkbookOut(t *testing.T) {
+	dir := t.TempDir()
+	out, fix := filepath.Join(dir, "r.csv"), filepath.Join(dir, "fix.xlsx")
+	c := cli{}
+	if code := c.run(t, "import", "--sandbox", "--rate", "unlimited", "--out", out, "--failed-out", fix, "../../samples/fleets.xlsx"); code != exitRowsFailed {
+		t.Fatalf("exit %d\n%s", code, c.stderr.String())
+	}
+	res := readResults(t, out)
+	if len(res) != 38 || res[0].Row != 4 || res[0].ExternalID != "FLT-1001" || res[0].Status != importer.Created {
+		t.Fatalf("%d results, first %+v", len(res), res[0])
+	}
+	// The fix file reads back as input: its rows are exactly the ones to fix.
+	c2 := cli{}
+	c2.run(t, "validate", "--out", filepath.Join(dir, "v.csv"), fix)
+	back := readResults(t, filepath.Join(dir, "v.csv"))
+	bad := 0
+	for _, r := range res {
+		if !r.Status.OK() {
+			bad++
+		}
+	}
+	if len(back) != bad || back[0].Row != 2 {
+		t.Errorf("fix workbook has %d rows (first %+v), want %d", len(back), back[0], bad)
+	}
+}
+
+func TestEuropeanExcelCSV(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.csv")
+	c := cli{}
+	c.run(t, "validate", "--out", out, "../../samples/fleets-excel-eu.csv")
+	if !strings.Contains(c.stderr.String(), `windows-1252, delimiter ";"`) {
+		t.Errorf("detection not reported: %s", c.stderr.String())
+	}
+	res := readResults(t, out)
+	if len(res) < 30 {
+		t.Fatalf("%d rows", len(res))
+	}
+	for _, r := range res {
+		if strings.ContainsRune(r.ExternalID, '\ufffd') || strings.ContainsRune(r.Message, '\ufffd') {
+			t.Errorf("row %d: mojibake %q %q", r.Row, r.ExternalID, r.Message)
+		}
+	}
+}
