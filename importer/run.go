@@ -57,6 +57,11 @@ type Config struct {
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
 
+	// Duplicates, from ScanDuplicates over a second reading of the input,
+	// finds repeated externalIds in little memory. Nil tracks every id in a
+	// hash table instead (about 20 bytes a row), for input read only once.
+	Duplicates *Duplicates
+
 	Workers int    // concurrent requests
 	Pacer   Pacer  // shared by all workers; nil sends as fast as workers go
 	Policy  Policy // retries per row
@@ -275,7 +280,12 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 // read is the only goroutine that touches recs. It returns the number of
 // data rows, and an error only when the input itself fails.
 func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots chan struct{}) (int, error) {
-	seen := newSeenIDs()
+	var seen interface {
+		add(id string, row int) (int, bool)
+	} = r.cfg.Duplicates
+	if r.cfg.Duplicates == nil {
+		seen = newSeenIDs()
+	}
 	v := r.cfg.Validator
 	var g capillary.Group
 	seq := 0

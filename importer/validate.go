@@ -32,15 +32,13 @@ type Validator struct {
 // does not know) come back in warn.
 func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, problem string, warn []Notice) {
 	c := v.Cols
-	if c.ExternalID < len(cells) {
-		id = strings.TrimSpace(cells[c.ExternalID])
-	}
+	id = v.ID(cells)
 	if len(cells) != len(c.Names) {
 		return id, fmt.Sprintf("row has %d cells, the header has %d: check for a stray delimiter or a missing quote", len(cells), len(c.Names)), nil
 	}
 	for i, cell := range cells {
 		if !utf8.ValidString(cell) {
-			return sanitizeID(id), fmt.Sprintf("%s: not valid UTF-8; save the file as CSV UTF-8 or pass --encoding", columnName(c, i)), nil
+			return id, fmt.Sprintf("%s: not valid UTF-8; save the file as CSV UTF-8 or pass --encoding", columnName(c, i)), nil
 		}
 	}
 	*g = capillary.Group{ExternalID: id, ExtendedFields: g.ExtendedFields[:0]}

@@ -153,6 +153,13 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 		Kill:         env.Kill,
 	}
 	cfg.Policy.MaxAttempts = o.maxAttempts
+	if inputPath != "-" && !o.dryRun {
+		// Reading the file twice finds repeated ids in a few bytes a row;
+		// a dry run, which is all reading, keeps every id instead.
+		if cfg.Duplicates, err = o.scanDuplicates(inputPath, cfg.Validator, env); err != nil {
+			return err
+		}
+	}
 	maxErrors, maxRate, err := parseMaxErrors(o.maxErrors)
 	if err != nil {
 		return err
@@ -365,6 +372,20 @@ func (o *importOptions) open(name string, env *Env) (*input.File, error) {
 		return nil, usagef("%v", err)
 	}
 	return f, nil
+}
+
+// scanDuplicates makes the first pass of duplicate detection.
+func (o *importOptions) scanDuplicates(path string, v *importer.Validator, env *Env) (*importer.Duplicates, error) {
+	in, err := o.open(path, env)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	d, err := importer.ScanDuplicates(in.Records, v)
+	if err != nil {
+		return nil, usagef("reading %s: %v", displayName(path), err)
+	}
+	return d, nil
 }
 
 // describeInput says what was detected, so that a wrong guess is visible.
