@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/groupimport
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test lint fuzz bench demo release clean
+.PHONY: help build test lint fuzz soak bench demo release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,12 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+SOAK_ROWS ?= 30000
+SOAK_KILLS ?= 10
+soak: ## the fault-injection and crash-and-resume tests at SOAK_ROWS rows and SOAK_KILLS kills
+	SOAK_ROWS=$(SOAK_ROWS) SOAK_KILLS=$(SOAK_KILLS) $(GO) test -race -count=1 -timeout 60m -v \
+	  -run 'TestFaultSuite|TestCrashAndResume' ./importer/ ./cmd/groupimport/ 2>&1 | grep -E '^(---|===|ok|FAIL)|faults_test|process_test'
 
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
 release: ## static binaries for every platform in dist/, with SHA256SUMS

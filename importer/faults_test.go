@@ -3,6 +3,8 @@ package importer_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,7 @@ import (
 //     carries the server's id;
 //   - no row is reported conflict or failed for a group this run created.
 func TestFaultSuite(t *testing.T) {
-	rows := 3000
+	rows := soakSize("SOAK_ROWS", 3000)
 	if testing.Short() {
 		rows = 500
 	}
@@ -88,4 +90,13 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	if r := res[0]; r.Status != importer.Failed || r.Attempts != 2 || !strings.Contains(r.Message, "429") {
 		t.Errorf("result %+v", r)
 	}
+}
+
+// soakSize reads a size from the environment, for "make soak": longer runs
+// than CI can afford.
+func soakSize(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -206,12 +207,12 @@ func TestCrashAndResume(t *testing.T) {
 		Error5xx: 0.05, Drop: 0.02, TimeoutAfterCreate: 0.03, HangFor: 5 * time.Second, Jitter: 3 * time.Millisecond, Seed: 5,
 	}})
 	defer srv.Close()
-	const n = 1500
+	n, kills := soakSize("SOAK_ROWS", 1500), soakSize("SOAK_KILLS", 4)
 	in := writeFile(t, "in.csv", groupsCSV(n))
 	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
 	args := []string{"import", "--rate", "400/s", "--workers", "8", "--timeout", "300ms", "--max-attempts", "20", "--no-progress"}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 4 {
+	for i := range kills {
 		a := append([]string(nil), args...)
 		if i > 0 {
 			a = append(a, "--resume")
@@ -248,4 +249,12 @@ func TestCrashAndResume(t *testing.T) {
 	if st := srv.Stats(); st.Hangs == 0 {
 		t.Errorf("no create was left unanswered; the test did not exercise the dangerous case: %+v", st)
 	}
+}
+
+// soakSize reads a size from the environment, for "make soak".
+func soakSize(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
