@@ -15,60 +15,34 @@ import (
 // or the run stops. The error is non-nil only for a fault of the whole run.
 func (r *runner) process(j job) (Result, error) {
 	res := j.res
-	var (
-		p         = r.cfg.Policy
-		tries     int          // attempts that use up the budget
-		throttles int          // 429 answers
-		mayExist  = j.mayExist // an earlier attempt may have created the group
-		last      string
-	)
-	for {
-		if r.stopped.Err() != nil || r.pace() != nil {
-			return r.unfinished(res, mayExist, last), nil
-		}
-		resp, err := r.send(func(ctx context.Context) (*capillary.Response, error) {
-			return r.cfg.API.Create(ctx, &j.group)
-		})
-		res.Attempts++
-		if err != nil && r.reqCtx.Err() != nil {
-			// Killed or out of drain time while the request was out.
-			return r.unfinished(res, true, "interrupted while a request was in flight"), nil
-		}
-		if resp != nil {
-			res.RequestID = resp.RequestID
-		}
-		settle := mayExist || r.cfg.OnConflict == ConflictLookup || r.cfg.OnConflict == ConflictUpdate
-		d := decide(resp, err, tries+1, throttles, p, settle, jitter())
-		r.feedback(resp, d)
-		if d.throttled {
-			throttles++
-		} else {
-			tries++
-		}
-		mayExist = mayExist || d.sent
-		last = d.msg
-		switch d.act {
-		case actDone:
-			res.Status, res.Message = d.status, d.msg
-			if resp != nil {
-				res.Code = resp.Code()
-				if resp.HasEntity {
-					res.EntityID = resp.Entity
-				}
-				res.Warnings = notices(resp.Warnings)
-			}
-			return res, nil
-		case actAbort:
-			res.Status, res.Message = Skipped, "not created: the API rejected the credentials ("+d.msg+")"
-			return res, fmt.Errorf("%w: the API rejected the credentials (%s); check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET and the host: %w", ErrAborted, d.msg, capillary.ErrUnauthorized)
-		case actLookup:
-			return r.settle(j, res, mayExist)
-		case actRetry:
-			if !r.sleep(d.wait) {
-				return r.unfinished(res, mayExist, last), nil
-			}
-		}
+	p := r.cfg.Policy
+	// A 1633 is looked up when an earlier attempt (of this run or a
+	// resumed one) may have created the group, or when the user asked.
+	lookUp := j.mayExist || r.cfg.OnConflict == ConflictLookup || r.cfg.OnConflict == ConflictUpdate
+	x := r.exchange(&res, true, func(ctx context.Context) (*capillary.Response, error) {
+		return r.cfg.API.Create(ctx, &j.group)
+	}, func(resp *capillary.Response, err error, attempt, throttled int, sent bool) decision {
+		return decide(resp, err, attempt, throttled, p, lookUp || sent, jitter())
+	})
+	mayExist := j.mayExist || x.sent
+	if x.stopped {
+		return r.unfinished(res, mayExist, x.d.msg), nil
 	}
+	switch x.d.act {
+	case actAbort:
+		return r.credentialsRejected(res, "not created", x.d.msg)
+	case actLookup:
+		return r.settle(j, res, mayExist)
+	}
+	res.Status, res.Message = x.d.status, x.d.msg
+	if resp := x.resp; resp != nil {
+		res.Code = resp.Code()
+		if resp.HasEntity {
+			res.EntityID = resp.Entity
+		}
+		res.Warnings = notices(resp.Warnings)
+	}
+	return res, nil
 }
 
 // settle looks up the group behind a 1633. Either an earlier attempt of
@@ -77,109 +51,125 @@ func (r *runner) process(j job) (Result, error) {
 // lookup is paced and retried like any request; if it cannot be done the
 // row is failed, never guessed.
 func (r *runner) settle(j job, res Result, mayExist bool) (Result, error) {
-	p := r.cfg.Policy
+	x := r.exchange(&res, false, func(ctx context.Context) (*capillary.Response, error) {
+		return r.cfg.API.Lookup(ctx, j.group.ExternalID)
+	}, r.judgeLookup)
+	switch {
+	case x.stopped:
+		return r.unfinished(res, true, "stopped while looking the existing group up"), nil
+	case x.d.act == actAbort:
+		return r.credentialsRejected(res, "not settled", x.d.msg)
+	case x.d.status == Failed:
+		res.Status, res.Code = Failed, 1633
+		res.Message = "the API says the group exists (1633), and looking it up failed: " + x.d.msg
+		return res, nil
+	}
+	found := x.resp.Group
+	res.Code, res.EntityID = 0, found.ID
+	diff := differences(&j.group, found)
+	switch {
+	case diff == "" && mayExist:
+		res.Status = Created
+		res.Message = "recovered: an earlier attempt whose answer was lost created the group (confirmed by lookup)"
+	case diff == "":
+		res.Status, res.Message = Exists, "already exists and matches the row"
+	case r.cfg.OnConflict == ConflictUpdate:
+		return r.update(j, res, diff)
+	default:
+		res.Status, res.Code = Conflict, 1633
+		res.Message = "a different group with this externalId exists: " + diff
+	}
+	return res, nil
+}
+
+// update sends PUT for an existing group that differs from the row. A PUT
+// sets the group to the row, so sending it again is harmless.
+func (r *runner) update(j job, res Result, diff string) (Result, error) {
+	x := r.exchange(&res, true, func(ctx context.Context) (*capillary.Response, error) {
+		return r.cfg.API.Update(ctx, &j.group)
+	}, r.judgeLookup)
+	resp := x.resp
+	switch {
+	case x.stopped:
+		return r.unfinished(res, true, "stopped while updating the existing group"), nil
+	case x.d.act == actAbort:
+		return r.credentialsRejected(res, "not updated", x.d.msg)
+	case resp != nil && resp.HasCode(1643):
+		res.Status, res.Message = Exists, "already exists; the API found nothing to update (1643)"
+	case x.d.status == Failed && resp != nil && len(resp.Errors) > 0:
+		res.Status, res.Code, res.Message = Rejected, resp.Code(), "updating the existing group ("+diff+") was refused: "+resp.Message()
+	case x.d.status == Failed:
+		res.Status, res.Message = Failed, "updating the existing group ("+diff+") failed: "+x.d.msg
+	default:
+		res.Status, res.Message = Updated, "updated the existing group: "+diff
+		res.Warnings = notices(resp.Warnings)
+	}
+	return res, nil
+}
+
+// exchanged is how one request of a row, with its retries, ended.
+type exchanged struct {
+	resp    *capillary.Response // the last answer, or nil
+	d       decision            // what judge made of it
+	sent    bool                // some attempt may have reached the server and acted
+	stopped bool                // the run stopped before a final decision
+}
+
+// exchange sends call until judge decides anything but a retry: each
+// request waits for the pacer, runs under the per-request timeout, has its
+// request id recorded (and, with count, its attempt), and tells the pacer
+// how the server took it; retries back off as judge says. judge gets the
+// attempt number within its budget, the 429s so far and whether an
+// earlier attempt may have reached the server.
+func (r *runner) exchange(res *Result, count bool, call func(context.Context) (*capillary.Response, error),
+	judge func(resp *capillary.Response, err error, attempt, throttled int, sent bool) decision) exchanged {
+	var x exchanged
 	tries, throttles := 0, 0
 	for {
 		if r.stopped.Err() != nil || r.pace() != nil {
-			return r.unfinished(res, true, "stopped while checking whether an earlier attempt created the group"), nil
+			x.stopped = true
+			return x
 		}
-		resp, err := r.send(func(ctx context.Context) (*capillary.Response, error) {
-			return r.cfg.API.Lookup(ctx, j.group.ExternalID)
-		})
+		resp, err := r.send(call)
+		if count {
+			res.Attempts++
+		}
 		if err != nil && r.reqCtx.Err() != nil {
-			return r.unfinished(res, true, "interrupted while looking the group up"), nil
+			// Killed, or out of drain time, while the request was out.
+			x.stopped, x.sent = true, true
+			x.d.msg = "interrupted while a request was in flight"
+			return x
 		}
 		if resp != nil {
 			res.RequestID = resp.RequestID
 		}
-		d := decideLookup(resp, err, tries+1, throttles, p, jitter())
+		d := judge(resp, err, tries+1, throttles, x.sent)
 		r.feedback(resp, d)
 		if d.throttled {
 			throttles++
 		} else {
 			tries++
 		}
-		switch d.act {
-		case actAbort:
-			res.Status, res.Message = Skipped, "not settled: the API rejected the credentials during a lookup ("+d.msg+")"
-			return res, fmt.Errorf("%w: the API rejected the credentials (%s): %w", ErrAborted, d.msg, capillary.ErrUnauthorized)
-		case actRetry:
-			if !r.sleep(d.wait) {
-				return r.unfinished(res, true, d.msg), nil
-			}
-			continue
-		case actDone:
-			if d.status == Failed {
-				res.Status, res.Code = Failed, 1633
-				res.Message = "the API says the group exists (1633), and looking it up failed: " + d.msg
-				return res, nil
-			}
+		x.resp, x.d, x.sent = resp, d, x.sent || d.sent
+		if d.act != actRetry {
+			return x
 		}
-		res.Code, res.EntityID = 0, resp.Group.ID
-		diff := differences(&j.group, resp.Group)
-		switch {
-		case diff == "" && mayExist:
-			res.Status = Created
-			res.Message = "recovered: an earlier attempt whose answer was lost created the group (confirmed by lookup)"
-		case diff == "":
-			res.Status, res.Message = Exists, "already exists and matches the row"
-		case r.cfg.OnConflict == ConflictUpdate:
-			return r.update(j, res, diff)
-		default:
-			res.Status, res.Code = Conflict, 1633
-			res.Message = "a different group with this externalId exists: " + diff
+		if !r.sleep(d.wait) {
+			x.stopped = true
+			return x
 		}
-		return res, nil
 	}
 }
 
-// update sends PUT for an existing group that differs from the row.
-func (r *runner) update(j job, res Result, diff string) (Result, error) {
-	p := r.cfg.Policy
-	tries, throttles := 0, 0
-	for {
-		if r.stopped.Err() != nil || r.pace() != nil {
-			return r.unfinished(res, true, "stopped before updating the existing group"), nil
-		}
-		resp, err := r.send(func(ctx context.Context) (*capillary.Response, error) {
-			return r.cfg.API.Update(ctx, &j.group)
-		})
-		res.Attempts++
-		if err != nil && r.reqCtx.Err() != nil {
-			return r.unfinished(res, true, "interrupted while updating the existing group"), nil
-		}
-		if resp != nil {
-			res.RequestID = resp.RequestID
-		}
-		// A PUT sets the group to the row: sending it twice is harmless.
-		d := decideLookup(resp, err, tries+1, throttles, p, jitter())
-		r.feedback(resp, d)
-		if d.throttled {
-			throttles++
-		} else {
-			tries++
-		}
-		switch {
-		case d.act == actAbort:
-			res.Status, res.Message = Skipped, "not updated: the API rejected the credentials ("+d.msg+")"
-			return res, fmt.Errorf("%w: the API rejected the credentials (%s): %w", ErrAborted, d.msg, capillary.ErrUnauthorized)
-		case d.act == actRetry:
-			if !r.sleep(d.wait) {
-				return r.unfinished(res, true, d.msg), nil
-			}
-			continue
-		case resp != nil && resp.HasCode(1643):
-			res.Status, res.Message = Exists, "already exists; the API found nothing to update (1643)"
-		case d.status == Failed && resp != nil && len(resp.Errors) > 0:
-			res.Status, res.Code, res.Message = Rejected, resp.Code(), "updating the existing group ("+diff+") was refused: "+resp.Message()
-		case d.status == Failed:
-			res.Status, res.Message = Failed, "updating the existing group ("+diff+") failed: "+d.msg
-		default:
-			res.Status, res.Message = Updated, "updated the existing group: "+diff
-			res.Warnings = notices(resp.Warnings)
-		}
-		return res, nil
-	}
+func (r *runner) judgeLookup(resp *capillary.Response, err error, attempt, throttled int, _ bool) decision {
+	return decideLookup(resp, err, attempt, throttled, r.cfg.Policy, jitter())
+}
+
+// credentialsRejected ends a row, and the run, when the API refuses the
+// credentials: every other row would fail the same way.
+func (r *runner) credentialsRejected(res Result, what, msg string) (Result, error) {
+	res.Status, res.Message = Skipped, what+": the API rejected the credentials ("+msg+")"
+	return res, fmt.Errorf("%w: the API rejected the credentials (%s); check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET and the host: %w", ErrAborted, msg, capillary.ErrUnauthorized)
 }
 
 // decideLookup classifies one lookup answer; actDone with status Failed is
