@@ -192,65 +192,34 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	defer stopDrain()
 
 	r := &runner{cfg: cfg, reqCtx: reqCtx, stopped: gctx}
-	jobs := make(chan job)
-	results := make(chan done, cfg.Window)
-	slots := make(chan struct{}, cfg.Window)
-
-	var readErr error
-	var readers sync.WaitGroup
-	readers.Add(1)
-	go func() {
-		defer readers.Done()
-		defer close(jobs)
-		sum.Rows, readErr = r.read(recs, jobs, results, slots)
-		if readErr != nil {
-			stopRun(readErr)
-		}
-	}()
-	if !cfg.DryRun {
-		for range cfg.Workers {
-			g.Go(func() error {
-				for j := range jobs {
-					res, err := r.process(j)
-					results <- done{j.seq, res}
-					if err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
-	}
-	var workErr error
-	go func() {
-		readers.Wait()
-		workErr = g.Wait()
-		close(results)
-	}()
-
 	var sinkErr error
 	limit := errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}
-	ring := make([]Result, cfg.Window)
-	have := make([]bool, cfg.Window)
-	next := 0
-	for d := range results {
-		i := d.seq % cfg.Window
-		ring[i], have[i] = d.res, true
-		for i = next % cfg.Window; have[i]; i = next % cfg.Window {
-			res := ring[i]
-			ring[i], have[i] = Result{}, false
-			next++
-			sum.Counts[res.Status]++
-			if err := limit.observe(res); err != nil {
+	deliver := func(res Result) { // called in input order, from one goroutine
+		sum.Counts[res.Status]++
+		if err := limit.observe(res); err != nil {
+			stopRun(err)
+		}
+		if sinkErr == nil {
+			if sinkErr = cfg.Sink(res); sinkErr != nil {
+				stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
+			}
+		}
+	}
+
+	var readErr, workErr error
+	if cfg.DryRun {
+		// Nothing waits on the network: the reader delivers each row
+		// itself, already in order.
+		sum.Rows, readErr = r.read(recs, nil,
+			func(_ int, res Result) { deliver(res) },
+			func() bool { return cfg.Kill.Err() == nil }, func() {})
+	} else {
+		workErr, readErr = r.pipeline(recs, g, cfg.Window, deliver, func(rows int, err error) {
+			sum.Rows = rows
+			if err != nil {
 				stopRun(err)
 			}
-			if sinkErr == nil {
-				if sinkErr = cfg.Sink(res); sinkErr != nil {
-					stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
-				}
-			}
-			<-slots
-		}
+		})
 	}
 
 	sum.Requests = int(r.requests.Load())
@@ -277,9 +246,75 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	return sum, nil
 }
 
+// pipeline runs the reader and the workers, and restores input order for
+// deliver. read reports the rows read and any input error as soon as the
+// reader ends, so that an input error stops the workers.
+func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver func(Result), read func(int, error)) (workErr, readErr error) {
+	jobs := make(chan job)
+	results := make(chan done, window)
+	slots := make(chan struct{}, window)
+	var readers sync.WaitGroup
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		defer close(jobs)
+		var rows int
+		rows, readErr = r.read(recs, jobs,
+			func(seq int, res Result) { results <- done{seq, res} },
+			func() bool {
+				select {
+				case slots <- struct{}{}:
+					return true
+				case <-r.cfg.Kill.Done():
+					return false
+				}
+			},
+			func() { <-slots })
+		read(rows, readErr)
+	}()
+	for range r.cfg.Workers {
+		g.Go(func() error {
+			for j := range jobs {
+				res, err := r.process(j)
+				results <- done{j.seq, res}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	go func() {
+		readers.Wait()
+		workErr = g.Wait()
+		close(results)
+	}()
+
+	// Results arrive in any order; the ring holds them until the rows
+	// before them are done. The window bounds how far apart they can be.
+	ring := make([]Result, window)
+	have := make([]bool, window)
+	next := 0
+	for d := range results {
+		i := d.seq % window
+		ring[i], have[i] = d.res, true
+		for i = next % window; have[i]; i = next % window {
+			res := ring[i]
+			ring[i], have[i] = Result{}, false
+			next++
+			deliver(res)
+			<-slots
+		}
+	}
+	return workErr, readErr
+}
+
 // read is the only goroutine that touches recs. It returns the number of
 // data rows, and an error only when the input itself fails.
-func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots chan struct{}) (int, error) {
+// emit hands on a row's result; acquire takes a place in the window of rows
+// in flight (false: stop reading now) and release gives back one that a
+// row did not use.
+func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Result), acquire func() bool, release func()) (int, error) {
 	var seen interface {
 		add(id string, row int) (int, bool)
 	} = r.cfg.Duplicates
@@ -290,9 +325,7 @@ func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots 
 	var g capillary.Group
 	seq := 0
 	for ; ; seq++ {
-		select {
-		case slots <- struct{}{}:
-		case <-r.cfg.Kill.Done():
+		if !acquire() {
 			return seq, nil
 		}
 		cells, row, err := recs.Next()
@@ -300,14 +333,14 @@ func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots 
 		var rowErr *RowError
 		switch {
 		case err == io.EOF:
-			<-slots
+			release()
 			return seq, nil
 		case errors.As(err, &rowErr):
 			res.Status, res.Message = Invalid, rowErr.Err.Error()
-			results <- done{seq, res}
+			emit(seq, res)
 			continue
 		case err != nil:
-			<-slots
+			release()
 			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
 		}
 		id, problem, warn := v.Validate(cells, &g)
@@ -323,7 +356,7 @@ func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots 
 		var hasPrior, mayExist bool
 		if r.cfg.Prior != nil {
 			if prior, hasPrior, err = r.cfg.Prior(row, id); err != nil {
-				<-slots
+				release()
 				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
 			}
 			mayExist = !hasPrior || !prior.Status.Final()
@@ -353,7 +386,7 @@ func (r *runner) read(recs Records, jobs chan<- job, results chan<- done, slots 
 				res.Status, res.Message = Skipped, r.stopMessage(0, false)
 			}
 		}
-		results <- done{seq, res}
+		emit(seq, res)
 	}
 }
 

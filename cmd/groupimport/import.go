@@ -153,9 +153,9 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 		Kill:         env.Kill,
 	}
 	cfg.Policy.MaxAttempts = o.maxAttempts
-	if inputPath != "-" && !o.dryRun {
+	if inputPath != "-" {
 		// Reading the file twice finds repeated ids in a few bytes a row;
-		// a dry run, which is all reading, keeps every id instead.
+		// stdin, read once, keeps a hash of every id instead.
 		if cfg.Duplicates, err = o.scanDuplicates(inputPath, cfg.Validator, env); err != nil {
 			return err
 		}
