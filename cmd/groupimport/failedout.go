@@ -17,15 +17,14 @@ import (
 // describes them, in the input's own columns, so that the user can fix them
 // in a spreadsheet and import that file alone.
 type failedOut struct {
-	f       *os.File
-	bw      *bufio.Writer
-	cw      *csv.Writer
-	xw      *xlsxOut // instead of cw, when the file is a workbook
-	header  []string
-	dryRun  bool
-	n       int
-	unread  []int // rows that could not be parsed, so cannot be copied
-	started bool
+	f      *os.File
+	bw     *bufio.Writer
+	cw     *csv.Writer
+	xw     *xlsxOut // instead of cw, when the file is a workbook
+	header []string
+	dryRun bool
+	n      int
+	unread []int // rows that could not be parsed, so cannot be copied
 }
 
 func newFailedOut(path string, header []string, delimiter rune, dryRun bool) (*failedOut, error) {
