@@ -219,13 +219,14 @@ func TestCrashAndResume(t *testing.T) {
 		}
 		before := srv.Stats().Requests
 		p := start(t, srv, append(a, in)...)
-		target := 30 + rng.IntN(150)
+		// Kill at a random point, spread over the run.
+		target := 30 + rng.IntN(max(150, n/kills))
 		waitFor(t, "requests", 60*time.Second, func() bool { return srv.Stats().Requests-before > target })
 		p.cmd.Process.Signal(syscall.SIGKILL)
 		p.wait(t, 10*time.Second)
 	}
 	p := start(t, srv, append(args, "--resume", in)...)
-	if code := p.wait(t, 120*time.Second); code != exitOK {
+	if code := p.wait(t, 2*time.Minute+time.Duration(n/100)*time.Second); code != exitOK {
 		t.Fatalf("final resume: exit %d\n%s", code, p.stderr.String())
 	}
 	res := readResults(t, out)
