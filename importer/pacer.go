@@ -19,54 +19,169 @@ type Pacer interface {
 	Succeeded()
 }
 
-// Limiter is the Pacer the command line uses: a token bucket at the rate the
-// user set, which on a 429 holds every worker back for the server's
-// Retry-After, halves its rate, and then creeps back up to the user's rate
-// (additive increase, multiplicative decrease), so a rate set too high, or
-// not set, settles just under the server's quota.
+// Tuning of the Limiter's answer to 429s. They were chosen by simulating
+// runs against token-bucket quotas of 100 to 6,000 a minute, told the
+// quota, nothing or too much, with 4 to 32 workers (TestLimiterFindsTheQuota).
+const (
+	// decrease is the multiplicative decrease: after a 429 the rate drops
+	// to this share of the reference rate (see Throttled).
+	decrease = 0.9
+	// climb is how many accepted requests the rate takes to grow back to
+	// the reference after a cut made when probing above it: the longer,
+	// the rarer the 429s once the quota is found. A reference that was
+	// only estimated is regained in half as many.
+	climb, climbEstimated = 100, 50
+	// margin puts the reference just under the rate a 429 interrupted.
+	margin = 0.97
+	// minWindow is the shortest time an accepted rate is measured over: a
+	// server's bucket lets a burst through at once, which is not its rate.
+	minWindow = 500 * time.Millisecond
+	// minSamples is the fewest accepted requests a measured rate is
+	// trusted on.
+	minSamples = 10
+	// defaultHold is the pause after a 429 that names no Retry-After.
+	defaultHold = time.Second
+)
+
+// Limiter is the Pacer the command line uses: a token bucket at the rate
+// the user set, which on a 429 holds every worker back for the server's
+// Retry-After, lowers its rate (multiplicative decrease) and then creeps
+// back up, never past the user's rate, so that a rate set too high, or not
+// set, settles just under the server's quota.
+//
+// The bucket is an x/time/rate Limiter: each Wait reserves the next token,
+// so requests leave 1/rate apart however many workers wait. A token
+// reserved before a 429 is given up for one after the pause, at the new
+// rate, from a bucket that starts again when the pause ends.
+//
+// A cut is taken from a reference rate, which depends on what came before
+// the 429:
+//
+//   - the first 429 of the run: the rate the server let through so far;
+//   - a 429 before the rate climbed back to the last reference (the cut was
+//     not deep enough): the rate the server accepted since that cut, over a
+//     window that starts with the pause, when the server's bucket refilled;
+//   - a 429 after the rate climbed past the last reference: between the
+//     rate known to be accepted and just under the rate the 429 interrupted,
+//     the nearer the first the larger the burst the server allowed at the
+//     start, since a deep bucket lets a client run past the quota for a
+//     while before it answers 429.
+//
+// The climb back is a cubic in accepted requests, as in TCP's CUBIC: fast at
+// first, flat around the reference, where a rate near the quota spends most
+// of its time, then faster and faster, so that a quota higher than the
+// reference is soon found. Only the first 429 of a pause counts: the
+// requests in flight when the quota ran out all come back 429 together.
 type Limiter struct {
-	lim     *rate.Limiter
 	ceiling rate.Limit // the user's rate: never exceeded
 	floor   rate.Limit
+	burst   int
 	now     func() time.Time
 
 	mu        sync.Mutex
-	notBefore time.Time
-	lastCut   time.Time
-	step      rate.Limit // additive increase per accepted request
+	limit     rate.Limit    // the current rate
+	bucket    *rate.Limiter // paces requests at limit
+	notBefore time.Time     // no request leaves before this: the server's Retry-After
+	cutUntil  time.Time     // 429s before this are echoes of the last cut
+	cuts      int           // slots reserved before the last cut are void
+	since     time.Time     // start of the window the accepted rate is measured over
+	accepted  int           // requests accepted since then
+	ref       rate.Limit    // the last cut's reference; 0 before any 429
+	span      int           // accepted requests the climb takes back to ref
+	climbed   int           // requests accepted since the last cut
+	burstSeen int           // requests accepted before the first 429: about the server's burst
+	pending   *cut          // a cut settled when its pause ends
+}
+
+// cut is what a 429 found, settled when the pause it started ends: the
+// answers to requests sent before the 429 still arrive during the pause
+// (a server answers 429s faster than creates), and count.
+type cut struct {
+	first    bool          // the run's first 429
+	probing  bool          // the rate had climbed back past the last reference
+	limit    rate.Limit    // the rate the 429 interrupted
+	window   time.Duration // from the previous cut (or the first request) to the 429; 0 if nothing was sent
+	accepted int           // requests accepted in that window, answers during the pause included
 }
 
 // NewLimiter paces at limit (rate.Inf for none) with the given burst.
 func NewLimiter(limit rate.Limit, burst int) *Limiter {
-	if burst < 1 {
-		burst = 1
-	}
 	return &Limiter{
-		lim:     rate.NewLimiter(limit, burst),
 		ceiling: limit,
+		limit:   limit,
+		bucket:  rate.NewLimiter(limit, max(burst, 1)),
 		floor:   1.0 / 60, // one a minute: below that, a run is hopeless anyway
+		burst:   max(burst, 1),
 		now:     time.Now,
 	}
 }
 
 // Limit is the current rate.
-func (l *Limiter) Limit() rate.Limit { return l.lim.Limit() }
+func (l *Limiter) Limit() rate.Limit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.settle(l.now())
+	return l.limit
+}
 
 // Wait implements Pacer.
 func (l *Limiter) Wait(ctx context.Context) error {
-	l.mu.Lock()
-	hold := l.notBefore.Sub(l.now())
-	l.mu.Unlock()
-	if hold > 0 {
-		t := time.NewTimer(hold)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		now := l.now()
+		at, cuts := l.reserve(now)
+		d := at.Sub(now)
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
 		}
+		// A 429 that came while this request waited holds it back too:
+		// it takes a new slot, after the pause and at the new rate.
+		if l.valid(cuts, l.now()) {
+			return nil
+		}
 	}
-	return l.lim.Wait(ctx)
+}
+
+// reserve takes the first free slot at or after now and returns its time,
+// and the number of cuts so far, for valid.
+func (l *Limiter) reserve(now time.Time) (time.Time, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.settle(now)
+	if l.since.IsZero() {
+		l.since = now // the first request starts the first window
+	}
+	at := now
+	if at.Before(l.notBefore) {
+		at = l.notBefore
+	}
+	if l.limit == rate.Inf || l.pending != nil {
+		// During a pause whose cut is not settled, the slot is the end
+		// of the pause; valid then sends the request for a new one.
+		return at, l.cuts
+	}
+	at = at.Add(l.bucket.ReserveN(at, 1).DelayFrom(at))
+	return at, l.cuts
+}
+
+// valid reports whether a slot reserved when cuts was the number of cuts
+// may be used at now: no pause is on, and the rate it was reserved at has
+// not been cut since. Slots reserved before a cut are spaced for a rate
+// the server refused.
+func (l *Limiter) valid(cuts int, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.settle(now)
+	return cuts == l.cuts && !now.Before(l.notBefore)
 }
 
 // Throttled implements Pacer.
@@ -74,39 +189,85 @@ func (l *Limiter) Throttled(retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if until := now.Add(retryAfter); until.After(l.notBefore) {
+	l.settle(now)
+	hold := retryAfter
+	if hold <= 0 {
+		hold = defaultHold
+	}
+	if until := now.Add(hold); until.After(l.notBefore) {
 		l.notBefore = until
 	}
 	// The requests in flight when the quota ran out all come back 429
-	// together: that is one signal, so the rate is cut once per window.
-	if now.Sub(l.lastCut) < max(retryAfter, time.Second) {
+	// together: that is one signal, so the rate is cut once, and the next
+	// cut needs a 429 to a request sent after this pause.
+	if now.Before(l.cutUntil) {
 		return
 	}
-	l.lastCut = now
-	cur := l.lim.Limit()
-	if cur == rate.Inf {
-		// No rate was set: start from what is being achieved is unknown,
-		// so start from a conservative guess and let increases find the
-		// quota.
-		cur = 100
+	l.cutUntil = now.Add(max(hold, minWindow))
+	c := &cut{first: l.ref == 0, probing: l.ref != 0 && l.climbed >= l.span, limit: l.limit, accepted: l.accepted}
+	if !l.since.IsZero() {
+		c.window = now.Sub(l.since)
 	}
-	next := max(cur/2, l.floor)
-	l.lim.SetLimitAt(now, next)
-	// Climb back over about a hundred accepted requests per halving.
-	l.step = max(next/100, l.floor/10)
+	l.pending = c
+	l.cuts++ // slots taken at the old rate are void
+	l.since, l.accepted = now, 0
+}
+
+// settle applies a pending cut once its pause is over at now.
+func (l *Limiter) settle(now time.Time) {
+	c := l.pending
+	if c == nil || now.Before(l.notBefore) {
+		return
+	}
+	l.pending = nil
+	measured := c.limit // nothing sent: nothing measured
+	if c.window > 0 {
+		measured = rate.Limit(c.accepted) / rate.Limit(max(c.window, minWindow).Seconds())
+	}
+	ref, span := c.limit, climbEstimated
+	switch {
+	case c.first:
+		ref = min(c.limit, measured)
+		l.burstSeen = max(c.accepted, 1)
+	case c.probing:
+		known := max(measured, l.ref)
+		ref, span = c.limit*margin, climb
+		if ref > known {
+			ref = known + (ref-known)/rate.Limit(l.burstSeen)
+		}
+	case c.accepted >= minSamples:
+		// A server whose bucket holds less than a pause's worth of
+		// requests refills less than the pause suggests: never cut
+		// below half the rate on that measure alone.
+		ref = min(c.limit, max(measured, c.limit/2))
+	}
+	l.ref, l.span, l.climbed = max(ref, l.floor), span, 0
+	l.limit = max(ref*decrease, l.floor)
+	l.cuts++
+	// The schedule starts again after the pause, at the new rate: tokens
+	// reserved at the old rate are void.
+	l.bucket = rate.NewLimiter(l.limit, l.burst)
 }
 
 // Succeeded implements Pacer.
 func (l *Limiter) Succeeded() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	cur := l.lim.Limit()
-	if cur == l.ceiling || l.step == 0 {
+	now := l.now()
+	if l.pending != nil && now.Before(l.notBefore) {
+		// Sent before the 429: part of what the cut measures.
+		l.pending.accepted++
 		return
 	}
-	next := cur + l.step
-	if l.ceiling != rate.Inf && next >= l.ceiling {
-		next = l.ceiling
+	l.settle(now)
+	l.accepted++
+	if l.ref == 0 {
+		return
 	}
-	l.lim.SetLimitAt(l.now(), next)
+	l.climbed++
+	// ref + c(n-span)³, through decrease*ref at n = 0.
+	x := float64(l.climbed-l.span) / float64(l.span)
+	r := l.ref * rate.Limit(1+(1-decrease)*x*x*x)
+	l.limit = min(max(r, l.floor), l.ceiling)
+	l.bucket.SetLimitAt(now, l.limit)
 }

@@ -100,3 +100,16 @@ func writeBenchFileOffset(b *testing.B, n, iter int) string {
 	}
 	return p
 }
+
+// BenchmarkValidate is "groupimport validate --no-progress": reading,
+// checks, duplicate detection and the results file, nothing sent. One op
+// is one row.
+func BenchmarkValidate(b *testing.B) {
+	in := writeBenchFile(b, max(b.N, 1))
+	out := filepath.Join(b.TempDir(), "validation.csv")
+	e := &Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	b.ResetTimer()
+	if code := Main(context.Background(), []string{"validate", "--no-progress", "--overwrite", "--out", out, in}, e); code != exitOK {
+		b.Fatalf("exit %d", code)
+	}
+}

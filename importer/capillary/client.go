@@ -3,6 +3,7 @@ package capillary
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -23,8 +24,12 @@ const MaxRetryAfter = 5 * time.Minute
 
 // Client talks to one Capillary host.
 type Client struct {
-	base string
-	http *http.Client
+	base     string
+	groupURL string // base + "/v2/userGroup2"
+	http     *http.Client
+	// rt, when set, sends requests without http.Client, which copies
+	// every request's header in case of a redirect; see roundTrip.
+	rt   http.RoundTripper
 	auth Auth
 	now  func() time.Time
 }
@@ -42,7 +47,17 @@ func New(host string, auth Auth, hc *http.Client) (*Client, error) {
 	if hc == nil {
 		hc = NewHTTPClient(8)
 	}
-	return &Client{base: u.String(), http: hc, auth: auth, now: time.Now}, nil
+	base := u.String()
+	c := &Client{base: base, groupURL: base + "/v2/userGroup2", http: hc, auth: auth, now: time.Now}
+	if hc.Jar == nil && hc.Timeout == 0 && hc.CheckRedirect == nil && u.User == nil {
+		// Nothing http.Client adds to a request applies, but for
+		// redirects, which roundTrip hands back to it.
+		c.rt = hc.Transport
+		if c.rt == nil {
+			c.rt = http.DefaultTransport
+		}
+	}
+	return c, nil
 }
 
 // NewHTTPClient returns an HTTP client whose connection pool keeps a
@@ -59,20 +74,39 @@ func NewHTTPClient(conns int) *http.Client {
 // Host is the base URL requests go to.
 func (c *Client) Host() string { return c.base }
 
+// Request and response bodies are a few hundred bytes; buffers for them
+// are pooled, as every row needs two. Buffers that grew past poolMax (a
+// misbehaving server's body) are left to the garbage collector.
+const poolMax = 64 << 10
+
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(bp *[]byte) {
+	if bp != nil && cap(*bp) <= poolMax {
+		*bp = (*bp)[:0]
+		bufPool.Put(bp)
+	}
+}
+
+// Header values every request carries, shared: net/http only reads a
+// request's header (http.Client copies it before changing it).
+var jsonValue = []string{"application/json"}
 
 // Create sends POST /v2/userGroup2. err is non-nil only when no response
 // arrived; see MaybeSent.
 func (c *Client) Create(ctx context.Context, g *Group) (*Response, error) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
+	bp := getBuf()
+	defer putBuf(bp)
 	*bp = g.AppendJSON((*bp)[:0])
-	resp, body, err := c.do(ctx, http.MethodPost, "/v2/userGroup2", *bp)
+	resp, body, err := c.do(ctx, http.MethodPost, c.groupURL, *bp)
 	if err != nil {
 		return nil, err
 	}
+	defer putBuf(body)
 	if resp.BodyErr == nil {
-		resp.decodeCreate(body)
+		resp.decodeCreate(*body)
 	}
 	return resp, nil
 }
@@ -80,30 +114,38 @@ func (c *Client) Create(ctx context.Context, g *Group) (*Response, error) {
 // Lookup sends GET /v2/userGroup2?externalId=. A group that does not exist
 // is an error in the body, not a transport error.
 func (c *Client) Lookup(ctx context.Context, externalID string) (*Response, error) {
-	resp, body, err := c.do(ctx, http.MethodGet, "/v2/userGroup2?externalId="+url.QueryEscape(externalID), nil)
+	resp, body, err := c.do(ctx, http.MethodGet, c.groupURL+"?externalId="+url.QueryEscape(externalID), nil)
 	if err != nil {
 		return nil, err
 	}
+	defer putBuf(body)
 	if resp.BodyErr == nil {
-		resp.decodeGroup(body)
+		resp.decodeGroup(*body)
 	}
 	return resp, nil
 }
 
 // Update sends PUT /v2/userGroup2 for the group with g's externalId.
 func (c *Client) Update(ctx context.Context, g *Group) (*Response, error) {
-	resp, body, err := c.do(ctx, http.MethodPut, "/v2/userGroup2", g.AppendJSON(nil))
+	bp := getBuf()
+	defer putBuf(bp)
+	*bp = g.AppendJSON((*bp)[:0])
+	resp, body, err := c.do(ctx, http.MethodPut, c.groupURL, *bp)
 	if err != nil {
 		return nil, err
 	}
+	defer putBuf(body)
 	if resp.BodyErr == nil {
-		resp.decodeGroup(body)
+		resp.decodeGroup(*body)
 	}
 	return resp, nil
 }
 
-func (c *Client) do(ctx context.Context, method, path string, payload []byte) (*Response, []byte, error) {
-	resp, body, used, err := c.once(ctx, method, path, payload)
+// do sends one request, once more after a 401 when the credentials could
+// be renewed. The body it returns is a pooled buffer (nil when there is
+// none to read): the caller hands it back with putBuf once decoded.
+func (c *Client) do(ctx context.Context, method, target string, payload []byte) (*Response, *[]byte, error) {
+	resp, body, used, err := c.once(ctx, method, target, payload)
 	if err != nil || resp.Status != http.StatusUnauthorized {
 		return resp, body, err
 	}
@@ -111,46 +153,111 @@ func (c *Client) do(ctx context.Context, method, path string, payload []byte) (*
 	if !c.auth.renew(ctx, c, used) {
 		return resp, body, nil
 	}
-	resp, body, _, err = c.once(ctx, method, path, payload)
+	putBuf(body)
+	resp, body, _, err = c.once(ctx, method, target, payload)
 	return resp, body, err
 }
 
-func (c *Client) once(ctx context.Context, method, path string, payload []byte) (*Response, []byte, string, error) {
+func (c *Client) once(ctx context.Context, method, target string, payload []byte) (*Response, *[]byte, string, error) {
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	req.Header["Accept"] = []string{"application/json"}
+	req.Header["Accept"] = jsonValue
 	if payload != nil {
-		req.Header["Content-Type"] = []string{"application/json"}
+		req.Header["Content-Type"] = jsonValue
 	}
 	used, err := c.auth.apply(ctx, c, req)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	hr, err := c.http.Do(req)
+	hr, err := c.roundTrip(req)
 	if err != nil {
 		return nil, nil, used, &TransportError{Err: err, Sent: !isDialError(err)}
 	}
 	defer hr.Body.Close()
 	resp := &Response{Status: hr.StatusCode, RequestID: hr.Header.Get("X-Cap-Requestid")}
-	if d, ok := ParseRetryAfter(hr.Header.Get("Retry-After"), c.now()); ok {
-		resp.RetryAfter = min(d, MaxRetryAfter)
+	if h := hr.Header.Get("Retry-After"); h != "" {
+		if d, ok := ParseRetryAfter(h, c.now()); ok {
+			resp.RetryAfter = min(d, MaxRetryAfter)
+		}
 	}
-	body, err := io.ReadAll(io.LimitReader(hr.Body, maxBody+1))
+	body := getBuf()
+	*body, err = readBody(hr.Body, *body, maxBody+1)
 	if err != nil {
+		putBuf(body)
 		// The status line arrived, so the server did see the request.
 		return nil, nil, used, &TransportError{Err: fmt.Errorf("reading response (HTTP %d): %w", hr.StatusCode, err), Sent: true}
 	}
-	if len(body) > maxBody {
+	if len(*body) > maxBody {
+		putBuf(body)
 		resp.BodyErr = fmt.Errorf("body larger than %d bytes", maxBody)
 		return resp, nil, used, nil
 	}
 	return resp, body, used, nil
+}
+
+// roundTrip sends req as c.http.Do would. The API does not redirect; if a
+// server does anyway, the request is sent again through http.Client, which
+// follows the redirect as it always would have.
+func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
+	if c.rt == nil {
+		return c.http.Do(req)
+	}
+	hr, err := c.rt.RoundTrip(req)
+	if err != nil {
+		if re, ok := errors.AsType[tls.RecordHeaderError](err); ok && string(re.RecordHeader[:]) == "HTTP/" {
+			err = http.ErrSchemeMismatch
+		}
+		return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.String(), Err: err}
+	}
+	switch hr.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		if hr.Header.Get("Location") == "" {
+			return hr, nil // http.Client, too, returns these as they are
+		}
+		io.Copy(io.Discard, io.LimitReader(hr.Body, maxBody))
+		hr.Body.Close()
+		again := req.Clone(req.Context())
+		if req.GetBody != nil {
+			if again.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		return c.http.Do(again)
+	}
+	return hr, nil
+}
+
+// urlErrorOp is how http.Client names a method in its errors.
+func urlErrorOp(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	return method[:1] + strings.ToLower(method[1:])
+}
+
+// readBody appends r to buf until EOF or until buf holds limit bytes, as
+// io.ReadAll(io.LimitReader(r, limit)) does, but into a reused buffer.
+func readBody(r io.Reader, buf []byte, limit int) ([]byte, error) {
+	for len(buf) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // TransportError is a request that got no complete response.

@@ -96,8 +96,22 @@ type groupBody struct {
 	Warnings []Notice   `json:"warnings"`
 }
 
-// decodeCreate fills r from a create response body.
+// decodeCreate fills r from a create response body. The usual answer,
+// {"entity":N,"warnings":[]}, is recognised by plainCreated without
+// reflection; any other body goes through encoding/json, which decides
+// what it means.
 func (r *Response) decodeCreate(body []byte) {
+	if id, ok := plainCreated(body); ok {
+		// What encoding/json makes of that body: an empty, non-nil
+		// warnings slice and no errors.
+		r.Entity, r.HasEntity, r.Warnings = id, true, []Notice{}
+		return
+	}
+	r.decodeCreateJSON(body)
+}
+
+// decodeCreateJSON is decodeCreate for any body.
+func (r *Response) decodeCreateJSON(body []byte) {
 	var b createBody
 	if err := json.Unmarshal(body, &b); err != nil {
 		r.BodyErr = bodyError(body, err)
@@ -110,6 +124,65 @@ func (r *Response) decodeCreate(body []byte) {
 	if r.Status == http.StatusOK && !r.HasEntity && len(r.Errors) == 0 {
 		r.BodyErr = fmt.Errorf("response has no entity id")
 	}
+}
+
+// plainCreated reports whether body is exactly {"entity":N,"warnings":[]},
+// with any JSON whitespace between the tokens and N an integer that fits
+// an int64, and returns N.
+func plainCreated(body []byte) (int64, bool) {
+	sc := scanner{b: body}
+	if !sc.lit("{") || !sc.lit(`"entity"`) || !sc.lit(":") {
+		return 0, false
+	}
+	sc.space()
+	start := sc.i
+	if sc.i < len(body) && body[sc.i] == '-' {
+		sc.i++
+	}
+	digits := sc.i
+	for sc.i < len(body) && body[sc.i] >= '0' && body[sc.i] <= '9' {
+		sc.i++
+	}
+	if sc.i == digits || body[digits] == '0' && sc.i-digits > 1 {
+		return 0, false // no digits, or a leading zero JSON does not allow
+	}
+	id, err := strconv.ParseInt(string(body[start:sc.i]), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if !sc.lit(",") || !sc.lit(`"warnings"`) || !sc.lit(":") || !sc.lit("[") || !sc.lit("]") || !sc.lit("}") {
+		return 0, false
+	}
+	sc.space()
+	return id, sc.i == len(body)
+}
+
+// scanner walks a JSON body token by token for plainCreated.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// lit skips whitespace and then the literal tok, reporting whether it was
+// there.
+func (s *scanner) lit(tok string) bool {
+	s.space()
+	if len(s.b)-s.i < len(tok) || string(s.b[s.i:s.i+len(tok)]) != tok {
+		return false
+	}
+	s.i += len(tok)
+	return true
 }
 
 // decodeGroup fills r from a lookup or update response body.

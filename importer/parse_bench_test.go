@@ -1,0 +1,101 @@
+package importer
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/capillary-tools/groupimport/importer/capillary"
+)
+
+// benchCSV is n rows of the shape the bench harness generates, plus a
+// column of extended fields.
+func benchCSV(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("externalId,groupName,maxGroupSize,limit,ext.region\n")
+	for i := range n {
+		fmt.Fprintf(&b, "g%07d,Fleet %d,%d,%d,North\n", i, i, 100+i%900, i%7)
+	}
+	return b.Bytes()
+}
+
+// BenchmarkParseValidate is the reader's work per row: CSV parsing, the
+// checks and duplicate detection, as Run's reader does it. ns/op is per
+// row.
+func BenchmarkParseValidate(b *testing.B) {
+	const rows = 10000
+	data := benchCSV(rows)
+	b.SetBytes(int64(len(data)) / rows)
+	b.ReportAllocs()
+	var g capillary.Group
+	done := 0
+	for b.Loop() {
+		if done%rows == 0 {
+			b.StopTimer()
+			recs := NewCSVRecords(bytes.NewReader(data), 0)
+			header, row, err := recs.Next()
+			if err != nil {
+				b.Fatal(err)
+			}
+			cols, err := ParseHeader(append([]string(nil), header...), row, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			parseState = parseBench{recs: recs, v: &Validator{Cols: cols, MaxGroupSize: DefaultMaxGroupSize}, seen: newSeenIDs()}
+			b.StartTimer()
+		}
+		done++
+		cells, row, err := parseState.recs.Next()
+		if err != nil {
+			b.Fatal(err)
+		}
+		id, problem, _ := parseState.v.Validate(cells, &g)
+		if problem != "" {
+			b.Fatal(problem)
+		}
+		if _, dup := parseState.seen.add(id, row); dup {
+			b.Fatal("duplicate")
+		}
+	}
+}
+
+type parseBench struct {
+	recs *CSVRecords
+	v    *Validator
+	seen *seenIDs
+}
+
+var parseState parseBench
+
+// BenchmarkSeenIDs is duplicate detection alone. seen-MB is the size of
+// the table after a million distinct ids, the memory it holds at the end
+// of a million-row run.
+func BenchmarkSeenIDs(b *testing.B) {
+	const n = 1_000_000
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("g%07d", i)
+	}
+	b.ReportAllocs()
+	s := newSeenIDs()
+	for i := 0; b.Loop(); i++ {
+		if i%n == 0 {
+			s = newSeenIDs()
+		}
+		s.add(ids[i%n], i%n+2)
+	}
+	b.StopTimer()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	full := newSeenIDs()
+	for i, id := range ids {
+		full.add(id, i+2)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(full)
+	runtime.KeepAlive(ids)
+	b.ReportMetric((float64(after.HeapAlloc)-float64(before.HeapAlloc))/(1<<20), "seen-MB")
+}
