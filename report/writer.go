@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/capillary-tools/groupimport/importer"
 )
@@ -55,10 +58,10 @@ type Writer struct {
 
 	mu      sync.Mutex
 	bw      *bufio.Writer
-	cw      *csv.Writer
 	file    *os.File // set by Create: Close syncs and closes it
-	rec     []string // reused for every row
-	scratch []byte   // backs the cells Write formats itself
+	line    []byte   // reused for every row
+	rec     []string // fill's cells
+	scratch []byte   // backs the cells fill formats itself
 	err     error    // sticky
 	closed  bool
 	stop    chan struct{} // nil until the flusher starts
@@ -69,17 +72,9 @@ type Writer struct {
 // Close flushes it but does not close w.
 func NewWriter(w io.Writer) *Writer {
 	bw := bufio.NewWriterSize(w, bufferSize)
-	rw := &Writer{
-		bw: bw,
-		// bufio.NewWriter inside csv.NewWriter returns bw itself, as it
-		// is large enough: the two share one buffer, which Write relies
-		// on to flush at line boundaries.
-		cw:      csv.NewWriter(bw),
-		rec:     make([]string, numCols),
-		scratch: make([]byte, 0, 256),
-	}
+	rw := &Writer{bw: bw, line: make([]byte, 0, 256), rec: make([]string, numCols)}
 	// The header fits the empty buffer, so this cannot fail.
-	_ = rw.cw.Write(Header)
+	_ = csv.NewWriter(bw).Write(Header)
 	return rw
 }
 
@@ -109,16 +104,17 @@ func (w *Writer) Write(r importer.Result) error {
 	if w.stop == nil && w.FlushInterval >= 0 {
 		w.startFlusher()
 	}
-	w.fill(r)
+	w.line = appendLine(w.line[:0], r)
 	// Flushing before a line that would not fit, rather than letting
 	// bufio split it, keeps the file made of whole lines between writes:
-	// what a crash leaves behind stays readable to the end.
-	if w.bw.Available() < lineBound(w.rec) && w.bw.Buffered() > 0 {
+	// what a crash leaves behind stays readable to the end. A line larger
+	// than the buffer goes out in one write of its own.
+	if w.bw.Available() < len(w.line) && w.bw.Buffered() > 0 {
 		if err := w.bw.Flush(); err != nil {
 			return w.fail(err)
 		}
 	}
-	if err := w.cw.Write(w.rec); err != nil {
+	if _, err := w.bw.Write(w.line); err != nil {
 		return w.fail(err)
 	}
 	return nil
@@ -213,9 +209,80 @@ func (w *Writer) flushEvery(d time.Duration, stop <-chan struct{}, done chan<- s
 	}
 }
 
-// fill formats r into w.rec. Every cell the Writer formats itself (numbers,
-// warnings, quoted text) is appended to one scratch buffer and converted to
-// a string once, so a row costs one allocation however many cells it has.
+// appendLine appends r as one line of the results file, exactly as
+// encoding/csv writes it (comma-separated, a field quoted when it holds a
+// comma, a quote, CR or LF, or starts with a space, "\\." quoted too, LF at
+// the end), but straight into one reused buffer: a row costs no
+// allocation. Text cells a spreadsheet would run as a formula get a
+// leading single quote (see needsQuote).
+func appendLine(b []byte, r importer.Result) []byte {
+	b = strconv.AppendInt(b, int64(r.Row), 10)
+	b = append(b, ',')
+	b = appendText(b, r.ExternalID)
+	b = append(b, ',')
+	b = appendField(b, string(r.Status))
+	b = append(b, ',')
+	if r.EntityID != 0 {
+		b = strconv.AppendInt(b, r.EntityID, 10)
+	}
+	b = append(b, ',')
+	if r.Code != 0 {
+		b = strconv.AppendInt(b, int64(r.Code), 10)
+	}
+	b = append(b, ',')
+	b = appendText(b, r.Message)
+	b = append(b, ',')
+	if len(r.Warnings) > 0 {
+		// Formatted at the end of b, then moved into place as a field.
+		from := len(b)
+		b = appendWarnings(b, r.Warnings)
+		cell := string(b[from:])
+		b = appendText(b[:from], cell)
+	}
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(r.Attempts), 10)
+	b = append(b, ',')
+	b = appendText(b, r.RequestID)
+	return append(b, '\n')
+}
+
+// appendText appends a text cell, with the leading quote that keeps a
+// spreadsheet from running it as a formula when it needs one.
+func appendText(b []byte, s string) []byte {
+	if !needsQuote(s) {
+		return appendField(b, s)
+	}
+	if !fieldNeedsQuotes("'" + s) {
+		return append(append(b, '\''), s...)
+	}
+	return appendQuoted(append(b, '"', '\''), s)
+}
+
+// appendField appends s as encoding/csv writes a field.
+func appendField(b []byte, s string) []byte {
+	if !fieldNeedsQuotes(s) {
+		return append(b, s...)
+	}
+	return appendQuoted(append(b, '"'), s)
+}
+
+// appendQuoted appends the rest of a quoted field after its opening quote:
+// s with its quotes doubled, then the closing quote.
+func appendQuoted(b []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(append(b, s[:i+1]...), '"')
+		s = s[i+1:]
+	}
+	return append(append(b, s...), '"')
+}
+
+// fill formats r's cells into w.rec, as a reader of the file gets them
+// back: the reference appendLine is tested against (the line is
+// encoding/csv's encoding of these cells).
 func (w *Writer) fill(r importer.Result) {
 	var spans [numCols]struct{ from, to int }
 	b := w.scratch[:0]
@@ -274,12 +341,20 @@ func (w *Writer) fill(r importer.Result) {
 	w.rec[colStatus] = string(r.Status)
 }
 
-// lineBound is an upper bound on the bytes encoding/csv writes for rec:
-// every quote doubled, the field quoted, a separator or newline.
-func lineBound(rec []string) int {
-	n := 0
-	for _, f := range rec {
-		n += 2*len(f) + 3
+// fieldNeedsQuotes is encoding/csv's rule for a comma-separated field.
+func fieldNeedsQuotes(s string) bool {
+	if s == "" {
+		return false
 	}
-	return n
+	if s == `\.` {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n', '\r', '"', ',':
+			return true
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsSpace(r)
 }
