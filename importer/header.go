@@ -30,9 +30,10 @@ type HeaderError struct {
 
 func (e *HeaderError) Error() string { return fmt.Sprintf("header (row %d): %s", e.Line, e.Msg) }
 
-// normalize folds a header name for matching: "External ID", "external_id"
-// and "externalId" are one column.
-func normalize(s string) string {
+// FoldHeader folds a header name for matching: case, spaces, '_' and '-'
+// do not count, so "External ID", "external_id" and "externalId" are one
+// column.
+func FoldHeader(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
 		switch r {
@@ -57,7 +58,7 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 		if i == 0 {
 			raw = strings.TrimPrefix(raw, "\ufeff")
 		}
-		key := normalize(raw)
+		key := FoldHeader(raw)
 		ext, isExt := "", false
 		if to, ok := aliases[key]; ok {
 			key = to

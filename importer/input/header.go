@@ -14,19 +14,9 @@ import (
 // Options.HeaderRow is 0: enough for a title, a date and a note above it.
 const headerScan = 20
 
-// fold matches importer's folding of header names: case, spaces, '_' and
-// '-' do not count.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
-		switch r {
-		case ' ', '_', '-', '\t', '\u00a0':
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// fold is importer's folding of header names, so that finding the header
+// and mapping its columns agree.
+var fold = importer.FoldHeader
 
 // isHeader reports whether a row names both required columns, which is
 // what tells a header from a title above it.
