@@ -159,6 +159,7 @@ type runner struct {
 	requests atomic.Int64
 	reqCtx   context.Context // requests in flight: outlives a stop by DrainTimeout
 	stopped  context.Context // done once the run is stopping
+	apiSeen  atomic.Bool     // some answer has come in the API's shape
 }
 
 // Run streams recs through validation and, unless DryRun, the API, and hands

@@ -278,7 +278,7 @@ func TestRunOnConflict(t *testing.T) {
 			if tt.mode != importer.ConflictReport && (res[0].EntityID != 100 || res[1].EntityID != 101) {
 				t.Errorf("entity ids %d %d, want the existing groups' 100 101", res[0].EntityID, res[1].EntityID)
 			}
-			if tt.mode == importer.ConflictLookup && !strings.Contains(res[1].Message, `groupName "Old name" on the server, "New name" in the file`) {
+			if tt.mode == importer.ConflictLookup && !strings.Contains(res[1].Message, `groupName: "Old name" -> "New name"`) {
 				t.Errorf("conflict message does not name the field: %s", res[1].Message)
 			}
 			g, _ := h.srv.Group("differs")

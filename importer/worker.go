@@ -2,10 +2,7 @@ package importer
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"time"
 
 	"github.com/capillary-tools/groupimport/importer/capillary"
@@ -30,9 +27,13 @@ func (r *runner) process(j job) (Result, error) {
 	}
 	switch x.d.act {
 	case actAbort:
-		return r.credentialsRejected(res, "not created", x.d.msg)
+		return r.abort(res, "not created", x)
 	case actLookup:
-		return r.settle(j, res, mayExist)
+		var since time.Time
+		if x.sent {
+			since = x.started
+		}
+		return r.settle(j, res, mayExist, since)
 	}
 	res.Status, res.Message = x.d.status, x.d.msg
 	if resp := x.resp; resp != nil {
@@ -45,74 +46,16 @@ func (r *runner) process(j job) (Result, error) {
 	return res, nil
 }
 
-// settle looks up the group behind a 1633. Either an earlier attempt of
-// this row may have created it before its answer was lost (mayExist), or
-// the user asked for existing groups to be checked (--on-conflict). The
-// lookup is paced and retried like any request; if it cannot be done the
-// row is failed, never guessed.
-func (r *runner) settle(j job, res Result, mayExist bool) (Result, error) {
-	x := r.exchange(&res, false, func(ctx context.Context) (*capillary.Response, error) {
-		return r.cfg.API.Lookup(ctx, j.group.ExternalID)
-	}, r.judgeLookup)
-	switch {
-	case x.stopped:
-		return r.unfinished(res, true, "stopped while looking the existing group up"), nil
-	case x.d.act == actAbort:
-		return r.credentialsRejected(res, "not settled", x.d.msg)
-	case x.d.status == Failed:
-		res.Status, res.Code = Failed, 1633
-		res.Message = "the API says the group exists (1633), and looking it up failed: " + x.d.msg
-		return res, nil
-	}
-	found := x.resp.Group
-	res.Code, res.EntityID = 0, found.ID
-	diff := differences(&j.group, found)
-	switch {
-	case diff == "" && mayExist:
-		res.Status = Created
-		res.Message = "recovered: an earlier attempt whose answer was lost created the group (confirmed by lookup)"
-	case diff == "":
-		res.Status, res.Message = Exists, "already exists and matches the row"
-	case r.cfg.OnConflict == ConflictUpdate:
-		return r.update(j, res, diff)
-	default:
-		res.Status, res.Code = Conflict, 1633
-		res.Message = "a different group with this externalId exists: " + diff
-	}
-	return res, nil
-}
-
-// update sends PUT for an existing group that differs from the row. A PUT
-// sets the group to the row, so sending it again is harmless.
-func (r *runner) update(j job, res Result, diff string) (Result, error) {
-	x := r.exchange(&res, true, func(ctx context.Context) (*capillary.Response, error) {
-		return r.cfg.API.Update(ctx, &j.group)
-	}, r.judgeLookup)
-	resp := x.resp
-	switch {
-	case x.stopped:
-		return r.unfinished(res, true, "stopped while updating the existing group"), nil
-	case x.d.act == actAbort:
-		return r.credentialsRejected(res, "not updated", x.d.msg)
-	case resp != nil && resp.HasCode(1643):
-		res.Status, res.Message = Exists, "already exists; the API found nothing to update (1643)"
-	case x.d.status == Failed && resp != nil && len(resp.Errors) > 0:
-		res.Status, res.Code, res.Message = Rejected, resp.Code(), "updating the existing group ("+diff+") was refused: "+resp.Message()
-	case x.d.status == Failed:
-		res.Status, res.Message = Failed, "updating the existing group ("+diff+") failed: "+x.d.msg
-	default:
-		res.Status, res.Message = Updated, "updated the existing group: "+diff
-		res.Warnings = notices(resp.Warnings)
-	}
-	return res, nil
-}
-
 // exchanged is how one request of a row, with its retries, ended.
 type exchanged struct {
 	resp    *capillary.Response // the last answer, or nil
 	d       decision            // what judge made of it
 	sent    bool                // some attempt may have reached the server and acted
 	stopped bool                // the run stopped before a final decision
+	started time.Time           // when the first attempt left (our clock)
+	// fault, with d.act actAbort, is a problem of the host that every
+	// other row would meet too; nil when the credentials were rejected.
+	fault *capillary.HostFault
 }
 
 // exchange sends call until judge decides anything but a retry: each
@@ -130,6 +73,9 @@ func (r *runner) exchange(res *Result, count bool, call func(context.Context) (*
 			x.stopped = true
 			return x
 		}
+		if x.started.IsZero() {
+			x.started = time.Now()
+		}
 		resp, err := r.send(call)
 		if count {
 			res.Attempts++
@@ -142,6 +88,11 @@ func (r *runner) exchange(res *Result, count bool, call func(context.Context) (*
 		}
 		if resp != nil {
 			res.RequestID = resp.RequestID
+		}
+		if f := r.hostFault(resp, err); f != nil {
+			x.resp, x.fault = resp, f
+			x.d = decision{act: actAbort, msg: f.Error()}
+			return x
 		}
 		d := judge(resp, err, tries+1, throttles, x.sent)
 		r.feedback(resp, d)
@@ -161,63 +112,45 @@ func (r *runner) exchange(res *Result, count bool, call func(context.Context) (*
 	}
 }
 
-func (r *runner) judgeLookup(resp *capillary.Response, err error, attempt, throttled int, _ bool) decision {
-	return decideLookup(resp, err, attempt, throttled, r.cfg.Policy, jitter())
+// abort ends a row, and the run, on a fault that every other row would
+// meet too: the API refused the credentials, or the host is not the API.
+func (r *runner) abort(res Result, what string, x exchanged) (Result, error) {
+	if x.fault != nil {
+		res.Status, res.Message = Skipped, what+": "+x.fault.Detail
+		return res, fmt.Errorf("%w: %w", ErrAborted, x.fault)
+	}
+	res.Status, res.Message = Skipped, what+": the API rejected the credentials ("+x.d.msg+")"
+	return res, fmt.Errorf("%w: the API rejected the credentials (%s); check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET and the host: %w", ErrAborted, x.d.msg, capillary.ErrUnauthorized)
 }
 
-// credentialsRejected ends a row, and the run, when the API refuses the
-// credentials: every other row would fail the same way.
-func (r *runner) credentialsRejected(res Result, what, msg string) (Result, error) {
-	res.Status, res.Message = Skipped, what+": the API rejected the credentials ("+msg+")"
-	return res, fmt.Errorf("%w: the API rejected the credentials (%s); check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET and the host: %w", ErrAborted, msg, capillary.ErrUnauthorized)
-}
-
-// decideLookup classifies one lookup answer; actDone with status Failed is
-// a lookup that cannot succeed, actDone otherwise means resp.Group is set.
-func decideLookup(resp *capillary.Response, err error, attempt, throttled int, p Policy, jitter float64) decision {
+// hostFault reports a fault of the host rather than of the row: a redirect
+// or an untrusted certificate at any time; before the API has answered
+// once, a host that refuses connections or does not resolve, or an answer
+// that is not the API's (an HTML page, a 404 on the API path). Once the API
+// has answered, such errors are taken as passing, and retried.
+func (r *runner) hostFault(resp *capillary.Response, err error) *capillary.HostFault {
 	if err != nil {
-		if errors.Is(err, capillary.ErrUnauthorized) {
-			return decision{act: actAbort, msg: err.Error()}
+		switch p := capillary.HostProblem(err); p {
+		case capillary.Redirect, capillary.Certificate:
+			return &capillary.HostFault{Problem: p, Detail: err.Error()}
+		case capillary.Refused, capillary.NoSuchHost, capillary.Unreachable, capillary.NotTheAPI:
+			if !r.apiSeen.Load() {
+				return &capillary.HostFault{Problem: p, Detail: err.Error()}
+			}
 		}
-		return retryOrFail(decision{act: actRetry, msg: "no response: " + err.Error()}, attempt, p, jitter, 0)
+		return nil
 	}
-	switch {
-	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
-		return decision{act: actAbort, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
-	case resp.Status == http.StatusTooManyRequests:
-		d := decide(resp, nil, attempt, throttled, p, false, jitter)
-		return d
-	case resp.Status == http.StatusOK && resp.Group != nil:
-		return decision{act: actDone, status: Created}
-	case resp.Status >= 500 || resp.Status == http.StatusRequestTimeout || resp.BodyErr != nil:
-		return retryOrFail(decision{act: actRetry, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
-	}
-	return decision{act: actDone, status: Failed, msg: resp.Message()}
-}
-
-// differences lists how the server's group differs from the row, or "".
-func differences(g *capillary.Group, s *capillary.GroupInfo) string {
-	var d []string
-	if s.ExternalID != "" && s.ExternalID != g.ExternalID {
-		d = append(d, fmt.Sprintf("externalId %q on the server", s.ExternalID))
-	}
-	if g.GroupName != "" && s.GroupName != g.GroupName {
-		d = append(d, fmt.Sprintf("groupName %q on the server, %q in the file", s.GroupName, g.GroupName))
-	}
-	if s.MaxGroupSize != g.MaxGroupSize {
-		d = append(d, fmt.Sprintf("maxGroupSize %d on the server, %d in the file", s.MaxGroupSize, g.MaxGroupSize))
-	}
-	if s.GroupStatus != "" && !strings.EqualFold(s.GroupStatus, "ACTIVE") {
-		d = append(d, "groupStatus "+s.GroupStatus+" on the server")
-	}
-	// Only fields the server holds are compared: one it does not know was
-	// never saved (warning 91016) and would differ on every run.
-	for _, f := range g.ExtendedFields {
-		if v, ok := s.ExtendedFields[f.Name]; ok && v != f.Value {
-			d = append(d, fmt.Sprintf("extendedFields.%s %q on the server, %q in the file", f.Name, v, f.Value))
+	why := capillary.NotAPI(resp)
+	if why == "" {
+		if resp.BodyErr == nil {
+			r.apiSeen.Store(true)
 		}
+		return nil
 	}
-	return strings.Join(d, "; ")
+	if r.apiSeen.Load() {
+		return nil
+	}
+	return &capillary.HostFault{Problem: capillary.NotTheAPI, Detail: "the host answered " + why}
 }
 
 // send runs one request under the per-request timeout.

@@ -118,6 +118,9 @@ func (o *OAuth) generateLocked(ctx context.Context, c *Client) (string, error) {
 		return "", fmt.Errorf("oauth token: %w", err)
 	}
 	defer resp.Body.Close()
+	if err := redirected(resp); err != nil {
+		return "", fmt.Errorf("oauth token: %w", err)
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return "", fmt.Errorf("oauth token: reading response: %w", err)
@@ -132,7 +135,12 @@ func (o *OAuth) generateLocked(ctx context.Context, c *Client) (string, error) {
 		} `json:"data"`
 		Errors []Notice `json:"errors"`
 	}
-	if err := json.Unmarshal(raw, &tb); err != nil || tb.Data == nil || tb.Data.AccessToken == "" {
+	if err := json.Unmarshal(raw, &tb); err != nil && (resp.StatusCode < 500 || resp.StatusCode == http.StatusNotFound) {
+		// An HTML page, or JSON that is not an answer of this API.
+		detail := fmt.Sprintf("oauth token: HTTP %d: %v", resp.StatusCode, bodyError(raw, err))
+		return "", &HostFault{Problem: NotTheAPI, Detail: detail}
+	}
+	if tb.Data == nil || tb.Data.AccessToken == "" {
 		if len(tb.Errors) > 0 {
 			return "", fmt.Errorf("oauth token: HTTP %d: %d %s: %w", resp.StatusCode, tb.Errors[0].Code, tb.Errors[0].Message, ErrUnauthorized)
 		}

@@ -29,9 +29,10 @@ type Client struct {
 	http     *http.Client
 	// rt, when set, sends requests without http.Client, which copies
 	// every request's header in case of a redirect; see roundTrip.
-	rt   http.RoundTripper
-	auth Auth
-	now  func() time.Time
+	rt       http.RoundTripper
+	auth     Auth
+	now      func() time.Time
+	contract contractState
 }
 
 // New returns a client for host (for example https://eu.api.capillarytech.com).
@@ -44,14 +45,24 @@ func New(host string, auth Auth, hc *http.Client) (*Client, error) {
 	if auth == nil {
 		return nil, errors.New("no credentials")
 	}
+	if u.User != nil {
+		return nil, errors.New("host URL must not carry credentials; set them in the environment")
+	}
 	if hc == nil {
 		hc = NewHTTPClient(8)
 	}
+	// A redirect is never followed: it would carry the credentials (and,
+	// for a 307, the token request's secret) to another host. The copy
+	// leaves the caller's client as it was.
+	own := *hc
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc = &own
 	base := u.String()
 	c := &Client{base: base, groupURL: base + "/v2/userGroup2", http: hc, auth: auth, now: time.Now}
-	if hc.Jar == nil && hc.Timeout == 0 && hc.CheckRedirect == nil && u.User == nil {
-		// Nothing http.Client adds to a request applies, but for
-		// redirects, which roundTrip hands back to it.
+	if hc.Jar == nil && hc.Timeout == 0 {
+		// Nothing http.Client adds to a request applies, so the
+		// transport is called directly: http.Client copies every
+		// request's header in case of a redirect.
 		c.rt = hc.Transport
 		if c.rt == nil {
 			c.rt = http.DefaultTransport
@@ -111,21 +122,8 @@ func (c *Client) Create(ctx context.Context, g *Group) (*Response, error) {
 	return resp, nil
 }
 
-// Lookup sends GET /v2/userGroup2?externalId=. A group that does not exist
-// is an error in the body, not a transport error.
-func (c *Client) Lookup(ctx context.Context, externalID string) (*Response, error) {
-	resp, body, err := c.do(ctx, http.MethodGet, c.groupURL+"?externalId="+url.QueryEscape(externalID), nil)
-	if err != nil {
-		return nil, err
-	}
-	defer putBuf(body)
-	if resp.BodyErr == nil {
-		resp.decodeGroup(*body)
-	}
-	return resp, nil
-}
-
-// Update sends PUT /v2/userGroup2 for the group with g's externalId.
+// Update sends PUT /v2/userGroup2. Both contracts take g.ID (the group id,
+// from a lookup), which the current one requires along with a groupName.
 func (c *Client) Update(ctx context.Context, g *Group) (*Response, error) {
 	bp := getBuf()
 	defer putBuf(bp)
@@ -180,7 +178,13 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 		return nil, nil, used, &TransportError{Err: err, Sent: !isDialError(err)}
 	}
 	defer hr.Body.Close()
-	resp := &Response{Status: hr.StatusCode, RequestID: hr.Header.Get("X-Cap-Requestid")}
+	if err := redirected(hr); err != nil {
+		return nil, nil, used, err
+	}
+	resp := &Response{Status: hr.StatusCode, RequestID: hr.Header.Get("X-Cap-Requestid"), Received: c.now(), Header: hr.Header}
+	if d, err := http.ParseTime(hr.Header.Get("Date")); err == nil {
+		resp.Date = d
+	}
 	if h := hr.Header.Get("Retry-After"); h != "" {
 		if d, ok := ParseRetryAfter(h, c.now()); ok {
 			resp.RetryAfter = min(d, MaxRetryAfter)
@@ -201,9 +205,7 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 	return resp, body, used, nil
 }
 
-// roundTrip sends req as c.http.Do would. The API does not redirect; if a
-// server does anyway, the request is sent again through http.Client, which
-// follows the redirect as it always would have.
+// roundTrip sends req as c.http.Do would, without following redirects.
 func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 	if c.rt == nil {
 		return c.http.Do(req)
@@ -214,21 +216,6 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 			err = http.ErrSchemeMismatch
 		}
 		return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.String(), Err: err}
-	}
-	switch hr.StatusCode {
-	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-		if hr.Header.Get("Location") == "" {
-			return hr, nil // http.Client, too, returns these as they are
-		}
-		io.Copy(io.Discard, io.LimitReader(hr.Body, maxBody))
-		hr.Body.Close()
-		again := req.Clone(req.Context())
-		if req.GetBody != nil {
-			if again.Body, err = req.GetBody(); err != nil {
-				return nil, err
-			}
-		}
-		return c.http.Do(again)
 	}
 	return hr, nil
 }

@@ -13,6 +13,7 @@ type Field struct {
 
 // Group is the body of a create or update request.
 type Group struct {
+	ID             int64 // the group id, for an update; 0 leaves it out
 	ExternalID     string
 	GroupName      string
 	MaxGroupSize   int64
@@ -24,7 +25,13 @@ type Group struct {
 // AppendJSON appends the group's JSON encoding to dst. It is hand-written
 // because it runs once per row on the hot path and the shape never changes.
 func (g *Group) AppendJSON(dst []byte) []byte {
-	dst = append(dst, `{"externalId":`...)
+	dst = append(dst, '{')
+	if g.ID != 0 {
+		dst = append(dst, `"id":`...)
+		dst = strconv.AppendInt(dst, g.ID, 10)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"externalId":`...)
 	dst = appendString(dst, g.ExternalID)
 	if g.GroupName != "" {
 		dst = append(dst, `,"groupName":`...)

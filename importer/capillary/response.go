@@ -33,8 +33,20 @@ type Response struct {
 	// proxy's HTML page, a truncated body, JSON of the wrong shape.
 	BodyErr error
 
-	// Group is the group a lookup or update returned.
+	// Group is the group a lookup or update returned. A lookup sets it only
+	// to the group whose external id was asked for.
 	Group *GroupInfo
+	// Missing is true when a lookup's answer says that no group has the
+	// external id asked for.
+	Missing bool
+
+	// Date is the server's clock when it answered (its Date header), or
+	// zero; Received is ours when the answer arrived. Together they judge
+	// a createdOn on the server's clock.
+	Date, Received time.Time
+
+	// Header is the answer's header, for diagnostics.
+	Header http.Header
 }
 
 // Code is the first error code in the body, or 0.
@@ -72,15 +84,23 @@ func (r *Response) HasCode(code int) bool {
 	return false
 }
 
-// GroupInfo is a group as GET and PUT /v2/userGroup2 return it.
+// GroupInfo is a group as GET and PUT /v2/userGroup2 return it, in either
+// contract's shape.
 type GroupInfo struct {
-	ID             int64             `json:"id"`
-	ExternalID     string            `json:"externalId"`
-	GroupName      string            `json:"groupName"`
-	MaxGroupSize   int64             `json:"maxGroupSize"`
-	GroupStatus    string            `json:"groupStatus"`
-	CreatedOn      string            `json:"createdOn"`
-	ExtendedFields map[string]string `json:"extendedFields"`
+	ID              int64
+	ExternalID      string
+	GroupName       string
+	MaxGroupSize    int64
+	HasMaxGroupSize bool   // the answer carried maxGroupSize (the search shape need not)
+	GroupStatus     string // ACTIVE, EXITED, ...; empty when not given
+	CreatedOn       string // as the server wrote it; only the older shape has it
+	ExtendedFields  map[string]string
+}
+
+// Active reports whether the group is live: its status is ACTIVE, or the
+// answer did not say.
+func (g *GroupInfo) Active() bool {
+	return g.GroupStatus == "" || strings.EqualFold(g.GroupStatus, "ACTIVE")
 }
 
 type createBody struct {
@@ -90,8 +110,8 @@ type createBody struct {
 }
 
 type groupBody struct {
-	GroupInfo
-	Entity   *GroupInfo `json:"entity"` // some v2 endpoints wrap the object
+	wireGroup
+	Entity   *wireGroup `json:"entity"` // some v2 endpoints wrap the object
 	Errors   []Notice   `json:"errors"`
 	Warnings []Notice   `json:"warnings"`
 }
@@ -185,7 +205,8 @@ func (s *scanner) lit(tok string) bool {
 	return true
 }
 
-// decodeGroup fills r from a lookup or update response body.
+// decodeGroup fills r from an update response body, which echoes the
+// group.
 func (r *Response) decodeGroup(body []byte) {
 	var b groupBody
 	if err := json.Unmarshal(body, &b); err != nil {
@@ -193,7 +214,7 @@ func (r *Response) decodeGroup(body []byte) {
 		return
 	}
 	r.Errors, r.Warnings = b.Errors, b.Warnings
-	g := &b.GroupInfo
+	g := &b.wireGroup
 	if b.Entity != nil {
 		g = b.Entity
 	}
@@ -202,7 +223,7 @@ func (r *Response) decodeGroup(body []byte) {
 			r.BodyErr = fmt.Errorf("response has no group")
 			return
 		}
-		r.Group = g
+		r.Group = g.info()
 	}
 }
 
