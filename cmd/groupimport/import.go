@@ -13,7 +13,6 @@ import (
 
 	"github.com/capillary-tools/groupimport/importer"
 	"github.com/capillary-tools/groupimport/importer/capillary"
-	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
 	"github.com/capillary-tools/groupimport/importer/input"
 	"github.com/capillary-tools/groupimport/report"
 )
@@ -135,11 +134,18 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 		env.log.warnf("column %q is not a known field and is ignored (known: externalId, groupName, maxGroupSize, limit, ext.NAME; rename with --map)", u)
 	}
 
-	var extTypes map[string]string
-	if o.extFields != "" {
-		if extTypes, err = loadExtFields(o.extFields); err != nil {
+	var client *capillary.Client
+	if !o.dryRun || o.extFields == "server" {
+		c, stop, err := o.client(env)
+		if err != nil {
 			return err
 		}
+		defer stop()
+		client = c
+	}
+	extTypes, err := loadCatalogue(ctx, o.extFields, client, env)
+	if err != nil {
+		return err
 	}
 	cfg := importer.Config{
 		Validator:    &importer.Validator{Cols: cols, MaxGroupSize: o.maxGroupSize, ExtTypes: extTypes},
@@ -169,11 +175,6 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 		cfg.StopAfterErrors = maxErrors + 1
 	}
 	if !o.dryRun {
-		client, stop, err := o.client(env)
-		if err != nil {
-			return err
-		}
-		defer stop()
 		cfg.API = client
 		cfg.Pacer = importer.NewLimiter(limit, o.burst)
 		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), client.Host(), formatRate(limit), o.workers, out)
@@ -410,21 +411,6 @@ func displayName(inputPath string) string {
 // client builds the API client: the sandbox's with --sandbox, else the
 // host and credentials the user gave.
 func (o *importOptions) client(env *Env) (*capillary.Client, func(), error) {
-	hc := capillary.NewHTTPClient(o.workers)
-	if o.useSandbox {
-		srv := newDemoSandbox()
-		env.log.infof("started a sandbox API at %s (a local fake; nothing leaves this machine)", srv.URL)
-		c, err := capillary.New(srv.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), hc)
-		return c, srv.Close, err
-	}
-	host, err := resolveHost(o.host, o.cluster, o.insecureHTTP)
-	if err != nil {
-		return nil, nil, err
-	}
-	auth, _, err := credentials(env.Getenv)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := capillary.New(host, auth, hc)
-	return c, func() {}, err
+	conn := connection{host: o.host, cluster: o.cluster, useSandbox: o.useSandbox, insecureHTTP: o.insecureHTTP}
+	return conn.dial(env, o.workers)
 }

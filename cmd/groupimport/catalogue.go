@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/capillary-tools/groupimport/importer"
+	"github.com/capillary-tools/groupimport/importer/capillary"
+)
+
+// loadCatalogue reads the org's extended-field catalogue for --ext-fields:
+// "server" fetches it live through client, anything else names a file
+// (the saved JSON of GET /v2/extendedFields, or name=TYPE lines). Empty
+// means no catalogue.
+func loadCatalogue(ctx context.Context, spec string, client *capillary.Client, env *Env) (importer.Catalogue, error) {
+	switch spec {
+	case "":
+		return nil, nil
+	case "server":
+		fields, _, _, err := client.ExtendedFields(ctx)
+		if err != nil {
+			return nil, &exitError{exitAborted, fmtCatalogueErr(err)}
+		}
+		env.log.infof("the org's catalogue has %d extended %s for user groups", len(fields), plural(len(fields), "field", "fields"))
+		return importer.NewCatalogue(fields), nil
+	}
+	data, err := os.ReadFile(spec)
+	if err != nil {
+		return nil, usagef("--ext-fields: %v", err)
+	}
+	c, err := importer.ParseCatalogue(data)
+	if err != nil {
+		return nil, usagef("--ext-fields %s: %v", spec, err)
+	}
+	if len(c) == 0 {
+		env.log.warnf("--ext-fields %s lists no user-group fields: every extended field will be predicted 91016", spec)
+	}
+	return c, nil
+}
+
+func fmtCatalogueErr(err error) error {
+	if p := capillary.HostProblem(err); p != capillary.NoProblem {
+		return &catalogueError{err: err, advice: p.Advice()}
+	}
+	return &catalogueError{err: err}
+}
+
+type catalogueError struct {
+	err    error
+	advice string
+}
+
+func (e *catalogueError) Error() string {
+	msg := "--ext-fields server: fetching the catalogue: " + e.err.Error()
+	if e.advice != "" {
+		msg += "; " + e.advice
+	}
+	return msg
+}
+
+func (e *catalogueError) Unwrap() error { return e.err }
+
+// plural picks the word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

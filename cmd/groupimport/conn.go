@@ -1,0 +1,47 @@
+package main
+
+import (
+	"github.com/capillary-tools/groupimport/importer/capillary"
+	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+)
+
+// connection is where a command reaches the API: a host (or cluster) and
+// the credentials in the environment, or a sandbox started in-process.
+type connection struct {
+	host, cluster string
+	useSandbox    bool
+	insecureHTTP  bool
+}
+
+// dial builds the API client, with a connection pool for conns concurrent
+// requests. The returned stop ends the sandbox, if one was started.
+func (c *connection) dial(env *Env, conns int) (*capillary.Client, func(), error) {
+	hc := capillary.NewHTTPClient(conns)
+	var (
+		host string
+		auth capillary.Auth
+		stop = func() {}
+	)
+	if c.useSandbox {
+		srv := newDemoSandbox()
+		env.log.infof("started a sandbox API at %s (a local fake; nothing leaves this machine)", srv.URL)
+		host, auth, stop = srv.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), srv.Close
+	} else {
+		var err error
+		if host, err = resolveHost(c.host, c.cluster, c.insecureHTTP); err != nil {
+			return nil, nil, err
+		}
+		if auth, _, err = credentials(env.Getenv); err != nil {
+			return nil, nil, err
+		}
+	}
+	client, err := capillary.New(host, auth, hc)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	client.OnContract(func(k capillary.Contract, why string) {
+		env.log.infof("the server speaks the %s lookup contract: %s", k, why)
+	})
+	return client, stop, nil
+}
