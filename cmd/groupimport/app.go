@@ -52,6 +52,7 @@ const topUsage = `groupimport loads user groups (fleets) into Capillary from a s
 Usage:
   groupimport import   [flags] FILE   create the groups in FILE ("-" reads stdin)
   groupimport validate [flags] FILE   check FILE without sending anything (import --dry-run)
+  groupimport check    [flags]        read-only preflight of an org: host, TLS, credentials, contract
   groupimport sandbox  [flags]        run a local fake of the API for trying the tool
   groupimport version                 print the version
 
@@ -77,6 +78,8 @@ func Main(ctx context.Context, args []string, env *Env) int {
 		err = runImport(ctx, args[1:], env, false)
 	case "validate":
 		err = runImport(ctx, args[1:], env, true)
+	case "check":
+		err = runCheck(ctx, args[1:], env)
 	case "sandbox":
 		err = runSandbox(ctx, args[1:], env)
 	case "version", "--version", "-version":
