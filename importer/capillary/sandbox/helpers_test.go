@@ -75,7 +75,7 @@ type apiItem struct {
 
 // apiBody is every response shape the sandbox produces, merged.
 type apiBody struct {
-	Entity         *int64            `json:"entity"`
+	Entity         *entityID         `json:"entity"`
 	Errors         []apiItem         `json:"errors"`
 	Warnings       []apiItem         `json:"warnings"`
 	ID             int64             `json:"id"`
@@ -94,6 +94,17 @@ type apiBody struct {
 		Offset int `json:"offset"`
 		Total  int `json:"total"`
 	} `json:"pagination"`
+}
+
+// entityID is a create's entity, the new group's id. The catalogue's
+// "entity" is an object of fields, read from the raw body instead.
+type entityID int64
+
+func (e *entityID) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '{' {
+		return nil
+	}
+	return json.Unmarshal(b, (*int64)(e))
 }
 
 type tokenData struct {
