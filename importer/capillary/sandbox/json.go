@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -113,7 +114,13 @@ func appendSizeFields(b []byte, g *Group) []byte {
 
 func appendFields(b []byte, fields map[string]string) []byte {
 	b = append(b, '{')
-	for i, name := range sortedKeys(fields) {
+	// Sized up front, not sortedKeys: this runs on every lookup and update.
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
 		if i > 0 {
 			b = append(b, ',')
 		}
