@@ -15,11 +15,16 @@ const sandboxUsage = `Usage: groupimport sandbox [flags]
 
 Runs a local fake of Capillary's user-group API until interrupted: the
 documented validation, 1633 conflicts, 91016/91017 warnings, Basic and OAuth
-auth, a per-minute quota answered with 429, and faults on demand. Point an
-import at it with --host and the credentials it prints.
+auth, a per-minute quota answered with 429, the extended-field catalogue,
+and faults on demand. --api picks which published contract the lookup and
+the update follow: current (GET ?id= matches ids and external ids, in the
+search shape; PUT needs id and groupName) or legacy (GET ?externalId=
+answers the bare group). Point an import at it with --host and the
+credentials it prints.
 
 Examples:
   groupimport sandbox --addr 127.0.0.1:8080 --quota 600
+  groupimport sandbox --api legacy
   groupimport sandbox --error-rate 0.1 --drop-rate 0.02 --latency 20ms
 `
 
@@ -42,6 +47,7 @@ func runSandbox(ctx context.Context, args []string, env *Env) error {
 	)
 	fs := newFlagSet("sandbox", sandboxUsage, env.Stderr)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "listen `ADDRESS`")
+	fs.StringVar(&cfg.API, "api", sandbox.APICurrent, "contract of the lookup and update: current, legacy")
 	fs.IntVar(&cfg.RatePerMinute, "quota", 0, "requests per minute per credential before 429 (0: unlimited)")
 	fs.IntVar(&cfg.RateBurst, "quota-burst", 0, "requests a credential may send at once (default: quota/60)")
 	fs.StringVar(&cfg.RetryAfter, "retry-after", sandbox.RetryAfterSeconds, "how 429 says when to return: seconds, http-date, none")

@@ -36,10 +36,10 @@ func TestBasicAuth(t *testing.T) {
 	s := start(t, Config{Tills: map[string]string{"store.server": "server123"}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := call{method: http.MethodGet, path: GroupPath + "?externalId=x", auth: tt.auth}.do(t, s)
+			r := call{method: http.MethodGet, path: GroupPath + "?id=x", auth: tt.auth}.do(t, s)
 			if tt.status == 200 {
 				// Authenticated: the lookup itself runs and finds nothing.
-				r.wantError(t, 400, 1636, "")
+				r.wantError(t, 400, 1632, "")
 				return
 			}
 			r.wantError(t, 401, 401, "")
@@ -61,28 +61,28 @@ func TestOAuth(t *testing.T) {
 	s := start(t, Config{Now: clk.Now, TokenTTL: 10 * time.Second})
 
 	r := generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`)
-	if r.status != 200 || r.body.Data == nil || r.body.Data.TTLSeconds != 10 || !strings.HasSuffix(r.raw, `"errors":null}`) {
+	if r.status != 200 || r.body.token() == nil || r.body.token().TTLSeconds != 10 || !strings.HasSuffix(r.raw, `"errors":null}`) {
 		t.Fatalf("token: HTTP %d %s", r.status, r.raw)
 	}
-	tok := r.body.Data.AccessToken
+	tok := r.body.token().AccessToken
 	if strings.Count(tok, ".") != 2 {
 		t.Errorf("token %q is not shaped like a JWT", tok)
 	}
-	lookup := call{method: http.MethodGet, path: GroupPath + "?externalId=x", token: tok}
-	lookup.do(t, s).wantError(t, 400, 1636, "")
+	lookup := call{method: http.MethodGet, path: GroupPath + "?id=x", token: tok}
+	lookup.do(t, s).wantError(t, 400, 1632, "")
 
 	// A bad OAuth token is not rescued by a good Basic header.
-	call{method: http.MethodGet, path: GroupPath + "?externalId=x", token: "nope", auth: demoAuth}.do(t, s).wantError(t, 401, 401, "")
+	call{method: http.MethodGet, path: GroupPath + "?id=x", token: "nope", auth: demoAuth}.do(t, s).wantError(t, 401, 401, "")
 
 	clk.Advance(9 * time.Second)
-	lookup.do(t, s).wantError(t, 400, 1636, "")
+	lookup.do(t, s).wantError(t, 400, 1632, "")
 	clk.Advance(time.Second)
 	lookup.do(t, s).wantError(t, 401, 401, "OAuth token expired.")
 	lookup.do(t, s).wantError(t, 401, 401, "Invalid OAuth token.")
 
-	tok = generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`).body.Data.AccessToken
+	tok = generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`).body.token().AccessToken
 	lookup.token = tok
-	lookup.do(t, s).wantError(t, 400, 1636, "")
+	lookup.do(t, s).wantError(t, 400, 1632, "")
 	s.RevokeTokens()
 	lookup.do(t, s).wantError(t, 401, 401, "")
 
@@ -105,7 +105,7 @@ func TestTokenRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := generate(t, s, tt.body)
-			if r.status != tt.status || r.code() != tt.status || r.body.Data != nil || !strings.HasPrefix(r.raw, `{"data":null,"errors":[`) {
+			if r.status != tt.status || r.code() != tt.status || r.body.token() != nil || !strings.HasPrefix(r.raw, `{"data":null,"errors":[`) {
 				t.Errorf("got HTTP %d %s, want %d with an errors array", r.status, r.raw, tt.status)
 			}
 		})
@@ -116,19 +116,19 @@ func TestTokenRefused(t *testing.T) {
 
 func TestCredentialsChangeMidRun(t *testing.T) {
 	s := start(t, Config{})
-	tok := generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`).body.Data.AccessToken
-	lookup := call{method: http.MethodGet, path: GroupPath + "?externalId=x"}
-	lookup.do(t, s).wantError(t, 400, 1636, "")
+	tok := generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`).body.token().AccessToken
+	lookup := call{method: http.MethodGet, path: GroupPath + "?id=x"}
+	lookup.do(t, s).wantError(t, 400, 1632, "")
 
 	s.SetTills(map[string]string{DefaultTill: "rotated"})
 	lookup.do(t, s).wantError(t, 401, 401, "")
 	lookup.auth = basic(DefaultTill, "rotated")
-	lookup.do(t, s).wantError(t, 400, 1636, "")
+	lookup.do(t, s).wantError(t, 400, 1632, "")
 
 	s.SetOAuthClients(map[string]string{"demo-key": "rotated"})
 	if r := generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`); r.status != 401 {
 		t.Errorf("old secret after rotation: HTTP %d", r.status)
 	}
 	// Issued tokens outlive a secret rotation until revoked.
-	call{method: http.MethodGet, path: GroupPath + "?externalId=x", token: tok}.do(t, s).wantError(t, 400, 1636, "")
+	call{method: http.MethodGet, path: GroupPath + "?id=x", token: tok}.do(t, s).wantError(t, 400, 1632, "")
 }

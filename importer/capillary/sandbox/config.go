@@ -8,17 +8,43 @@ import (
 	"time"
 )
 
-// FieldType is the data type of an extended field in the catalogue. A value
-// that does not parse as its field's type earns warning 91017.
+// FieldType is the data type of an extended field, spelled as the
+// catalogue's dataType. A value that its field's type cannot hold earns
+// warning 91017. The docs allow for types beyond those named here ("and
+// possibly more"); Config may use any upper-case name, and the sandbox
+// accepts any value for a type it does not know, so a client can be tested
+// against a catalogue with a type it has never seen.
 type FieldType string
 
-// The extended-field data types the sandbox understands.
+// The extended-field data types the docs name.
 const (
-	String  FieldType = "STRING"  // any text
-	Integer FieldType = "INTEGER" // a base-10 64-bit integer
-	Double  FieldType = "DOUBLE"  // a finite floating-point number
-	Boolean FieldType = "BOOLEAN" // "true" or "false", in any case
-	Date    FieldType = "DATE"    // YYYY-MM-DD
+	Integer        FieldType = "INTEGER"         // a base-10 64-bit integer
+	String         FieldType = "STRING"          // any text
+	Double         FieldType = "DOUBLE"          // a finite floating-point number
+	DateTime       FieldType = "DATETIME"        // YYYY-MM-DD, "YYYY-MM-DD HH:MM:SS" or RFC 3339
+	StandardString FieldType = "STANDARD_STRING" // any text
+	StandardEnum   FieldType = "STANDARD_ENUM"   // any text: the sandbox keeps no enum values
+	CustomEnum     FieldType = "CUSTOM_ENUM"     // any text, as StandardEnum
+)
+
+// The values of Config.API: which published contract of the lookup and the
+// update the sandbox serves. Creates are the same under both.
+const (
+	// APICurrent is the current reference page: GET ?id=X matches X against
+	// group ids and external ids and answers in the search shape; PUT needs
+	// id and groupName.
+	APICurrent = "current"
+	// APILegacy is the older page: GET ?externalId=X or ?id=N answers the
+	// bare group; PUT finds the group by id or externalId.
+	APILegacy = "legacy"
+)
+
+// Entity types of the extended-field catalogue, as GET /v2/extendedFields
+// spells its keys. Only EntityGroup's fields apply to groups.
+const (
+	EntityGroup    = "USERGROUP2"
+	EntityCustomer = "CUSTOMER"
+	EntityLineItem = "REGULAR_LINEITEM"
 )
 
 // The values of Config.RetryAfter.
@@ -65,15 +91,30 @@ type Config struct {
 	ConflictStatus int
 	// MaxGroupSize is the org's CONF_MAX_FLEET_GROUP_SIZE. Default 30000.
 	MaxGroupSize int
-	// Fields is the extended-field catalogue. Default (when empty):
-	// {"platinum": INTEGER, "tier": STRING, "region": STRING, "joined": DATE}.
-	Fields map[string]FieldType
+	// API is the contract of the lookup and the update: APICurrent
+	// (default) or APILegacy.
+	API string
 
-	// Location is the time zone createdOn is written in. Default +05:30,
+	// Fields is the org's usergroup2 extended-field catalogue: the only
+	// names a group accepts. Default (when nil): {"platinum": INTEGER,
+	// "tier": STRING, "region": STRING, "joined": DATETIME}. A non-nil empty
+	// map is an org without group fields, as many are.
+	Fields map[string]FieldType
+	// OtherFields are the org's extended fields on other entities, keyed by
+	// entity type (EntityCustomer, EntityLineItem, ...). GET
+	// /v2/extendedFields lists them beside the group fields, but a group
+	// does not accept them: sending one earns 91016. Default (when nil):
+	// DefaultOtherFields, whose names include one that is not a group field
+	// (gender) and one that is a group field of another type (tier). A
+	// non-nil empty map lists no other entity.
+	OtherFields map[string]map[string]FieldType
+
+	// Location is the time zone createdOn (legacy shape) is written in. Default +05:30,
 	// the offset of the docs' sample, so clients meet a non-UTC offset.
 	Location *time.Location
-	// Now is the clock behind token expiry, the rate limiter and createdOn;
-	// tests inject one to move time without sleeping. Default time.Now.
+	// Now is the clock behind token expiry, the rate limiter, createdOn and
+	// every response's Date header; tests inject one to move time without
+	// sleeping. Default time.Now.
 	// Latency, jitter and hangs always use real time.
 	Now func() time.Time
 
@@ -128,10 +169,20 @@ func (c Config) Validate() error {
 	if c.MaxGroupSize < 0 {
 		errs = append(errs, fmt.Errorf("max group size %d is negative", c.MaxGroupSize))
 	}
-	for name, t := range c.Fields {
-		if !t.valid() {
-			errs = append(errs, fmt.Errorf("extended field %q has unknown type %q", name, t))
+	switch c.API {
+	case "", APICurrent, APILegacy:
+	default:
+		errs = append(errs, fmt.Errorf("API contract %q is not %q or %q", c.API, APICurrent, APILegacy))
+	}
+	errs = append(errs, validFields(EntityGroup, c.Fields)...)
+	for entity, fields := range c.OtherFields {
+		switch {
+		case entity == EntityGroup:
+			errs = append(errs, fmt.Errorf("other fields name the group entity %s: put group fields in Fields", entity))
+		case !upperName(entity):
+			errs = append(errs, fmt.Errorf("entity type %q is not an upper-case name", entity))
 		}
+		errs = append(errs, validFields(entity, fields)...)
 	}
 	if err := c.Faults.Validate(); err != nil {
 		errs = append(errs, err)
@@ -159,12 +210,42 @@ func (f Faults) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (t FieldType) valid() bool {
-	switch t {
-	case String, Integer, Double, Boolean, Date:
-		return true
+func validFields(entity string, fields map[string]FieldType) []error {
+	var errs []error
+	for name, t := range fields {
+		if name == "" {
+			errs = append(errs, fmt.Errorf("%s extended field with an empty name", entity))
+		}
+		if !upperName(string(t)) {
+			errs = append(errs, fmt.Errorf("%s extended field %q has type %q, not an upper-case name", entity, name, t))
+		}
 	}
-	return false
+	return errs
+}
+
+// upperName reports whether s looks like a catalogue constant: A-Z, digits
+// and underscores, starting with a letter.
+func upperName(s string) bool {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// DefaultOtherFields returns the fields on other entities that a sandbox
+// lists when Config.OtherFields is nil: customer fields gender
+// (STANDARD_ENUM), dob (DATETIME) and tier (INTEGER, unlike the group field
+// tier), and the line-item field store_code (STRING). A fresh map each call.
+func DefaultOtherFields() map[string]map[string]FieldType {
+	return map[string]map[string]FieldType{
+		EntityCustomer: {"gender": StandardEnum, "dob": DateTime, "tier": Integer},
+		EntityLineItem: {"store_code": String},
+	}
 }
 
 // withDefaults returns c with every zero field replaced by its default and
@@ -195,10 +276,22 @@ func (c Config) withDefaults() Config {
 	if c.MaxGroupSize == 0 {
 		c.MaxGroupSize = DefaultMaxGroupSize
 	}
-	if len(c.Fields) == 0 {
-		c.Fields = map[string]FieldType{"platinum": Integer, "tier": String, "region": String, "joined": Date}
+	if c.API == "" {
+		c.API = APICurrent
+	}
+	if c.Fields == nil {
+		c.Fields = map[string]FieldType{"platinum": Integer, "tier": String, "region": String, "joined": DateTime}
 	} else {
 		c.Fields = maps.Clone(c.Fields)
+	}
+	if c.OtherFields == nil {
+		c.OtherFields = DefaultOtherFields()
+	} else {
+		other := make(map[string]map[string]FieldType, len(c.OtherFields))
+		for entity, fields := range c.OtherFields {
+			other[entity] = maps.Clone(fields)
+		}
+		c.OtherFields = other
 	}
 	if c.Location == nil {
 		c.Location = time.FixedZone("IST", 5*3600+30*60)

@@ -144,7 +144,8 @@ func TestTimeoutAfterCreate(t *testing.T) {
 	}
 	s.SetFaults(Faults{})
 	call{body: createBody("x")}.do(t, s).wantError(t, 400, 1633, "")
-	if r := (call{method: http.MethodGet, path: GroupPath + "?externalId=x"}).do(t, s); r.status != 200 || r.body.ID != FirstGroupID {
+	if r := (call{method: http.MethodGet, path: GroupPath + "?id=x"}).do(t, s); r.status != 200 ||
+		len(r.body.groups(t)) != 1 || r.body.groups(t)[0].GroupID != FirstGroupID {
 		t.Errorf("lookup after the hang: HTTP %d %s", r.status, r.raw)
 	}
 	if st := s.Stats(); st.Hangs != 1 || st.Creates != 1 || st.Conflicts != 1 {

@@ -14,9 +14,12 @@ import (
 // one; later ids count up from it.
 const FirstGroupID = 2000
 
-// Group statuses as the API reports them.
+// Group statuses. The legacy bare group reports the stored status as it
+// is; the current search shape knows only ACTIVE and EXITED, and reports
+// every status but ACTIVE as EXITED.
 const (
 	StatusActive   = "ACTIVE"
+	StatusExited   = "EXITED"
 	StatusInactive = "INACTIVE"
 	StatusDeleted  = "DELETED"
 )
@@ -29,7 +32,7 @@ type Group struct {
 	MaxGroupSize   int
 	Limit          *int              // nil when never sent
 	ExtendedFields map[string]string // only the fields that passed validation
-	GroupStatus    string            // ACTIVE, INACTIVE or DELETED
+	GroupStatus    string            // ACTIVE, EXITED, INACTIVE or DELETED
 	CreatedOn      time.Time
 }
 
@@ -106,7 +109,10 @@ func (s *Server) Groups() []Group {
 // Seed loads groups that already exist in the org, as if created before the
 // run: they are not counted by Creations or Stats. A zero ID is assigned the
 // next free one, an empty GroupStatus becomes ACTIVE and a zero CreatedOn
-// becomes now. Seed panics on an empty or duplicate externalId or a
+// becomes now. Ids and external ids are separate namespaces, so a numeric
+// external id may equal another group's id (seed {ID: 2001, ExternalID:
+// "MIG-1"} and {ExternalID: "2001"}), which a current-contract lookup then
+// answers with both. Seed panics on an empty or duplicate externalId or a
 // duplicate id, which are bugs in the test.
 func (s *Server) Seed(groups ...Group) {
 	now := s.now()
@@ -192,9 +198,54 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, entityBody(g.ID, warnings))
 }
 
-// lookup is GET /v2/userGroup2?externalId=X or ?id=N.
+// lookup is GET /v2/userGroup2, under the configured contract.
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 	s.stats.lookups.Add(1)
+	if s.cfg.API == APILegacy {
+		s.lookupLegacy(w, r)
+		return
+	}
+	s.lookupCurrent(w, r)
+}
+
+// lookupCurrent is GET ?id=X under the current contract: X is matched
+// against group ids, when it is a positive integer, and against external
+// ids. Both matches are returned, the id match first, so a client that
+// takes data[0] without checking groupExternalId takes the wrong group.
+// externalId is not a parameter of this contract: alone it is 1635, beside
+// id it is ignored.
+func (s *Server) lookupCurrent(w http.ResponseWriter, r *http.Request) {
+	x := r.URL.Query().Get("id")
+	if x == "" {
+		s.writeInvalid(w, &item{1635, "Group query param is not passed"})
+		return
+	}
+	var found []Group
+	st := &s.store
+	st.mu.Lock()
+	var byID *Group
+	if n, err := strconv.ParseInt(x, 10, 64); err == nil && n > 0 {
+		if byID = st.byID[n]; byID != nil {
+			found = append(found, byID.clone())
+		}
+	}
+	if g := st.byExt[x]; g != nil && g != byID {
+		found = append(found, g.clone())
+	}
+	st.mu.Unlock()
+	if len(found) == 0 {
+		s.writeNotFound(w)
+		return
+	}
+	if len(found) > 1 {
+		s.stats.ambiguous.Add(1)
+	}
+	s.writeJSON(w, http.StatusOK, searchBody(found))
+}
+
+// lookupLegacy is GET ?externalId=X or ?id=N under the legacy contract,
+// answered with the bare group. Given both, they must name the same group.
+func (s *Server) lookupLegacy(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ext := q.Get("externalId")
 	var id int64
@@ -225,7 +276,11 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 }
 
 // update is PUT /v2/userGroup2: the fields present in the body replace the
-// group's; extended fields are merged by name.
+// group's; extended fields are merged by name. Under the current contract
+// the group is the one named by id, and an externalId sent beside it must
+// be that group's (1645 otherwise: the external id is not changed by an
+// update); under the legacy one id or externalId names it, and given both
+// they must agree.
 func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	req, bad := s.readBody(w, r)
 	if bad != nil {
@@ -252,7 +307,18 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 
 	st := &s.store
 	st.mu.Lock()
-	g := st.find(id, ext)
+	var g *Group
+	if s.cfg.API == APICurrent {
+		g = st.byID[id]
+		if g != nil && ext != "" && ext != g.ExternalID {
+			st.mu.Unlock()
+			s.writeInvalid(w, &item{1645, "Group details not valid: externalId " + strconv.Quote(ext) +
+				" is not the external id of group " + strconv.FormatInt(id, 10) + "."})
+			return
+		}
+	} else {
+		g = st.find(id, ext)
+	}
 	if g == nil {
 		st.mu.Unlock()
 		s.writeNotFound(w)
@@ -287,15 +353,14 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	if len(warnings) > 0 {
 		s.stats.warned.Add(1)
 	}
-	s.writeJSON(w, http.StatusOK, groupBody(&c, s.cfg.Location, warnings))
+	s.writeJSON(w, http.StatusOK, updateBody(&c, warnings))
 }
 
-// writeNotFound answers a lookup or update of a group that does not exist.
-// The docs list no code for this; 1636 is the sandbox's choice, inside the
-// userGroup2 range, so clients must not rely on it.
+// writeNotFound answers a lookup or update of a group that does not exist,
+// under either contract, with the code the docs were seen to answer: 1632.
 func (s *Server) writeNotFound(w http.ResponseWriter) {
 	s.stats.notFound.Add(1)
-	s.writeError(w, http.StatusBadRequest, 1636, "Group not found.")
+	s.writeError(w, http.StatusBadRequest, 1632, "Group id/externalId/primary userId passed is not valid")
 }
 
 func (s *Server) writeInvalid(w http.ResponseWriter, bad *item) {

@@ -152,7 +152,7 @@ func TestCreateWarnings(t *testing.T) {
 	}
 	want := []apiItem{
 		{Code: 91016, Message: "Extended field name gender is invalid."},
-		{Code: 91017, Message: "Extended field value for joined does not match the data type DATE"},
+		{Code: 91017, Message: "Extended field value for joined does not match the data type DATETIME"},
 		{Code: 91017, Message: "Extended field value for platinum does not match the data type INTEGER"},
 	}
 	if len(r.body.Warnings) != len(want) {
@@ -179,10 +179,13 @@ func TestFieldTypes(t *testing.T) {
 		want bool
 	}{
 		{String, "", true}, {String, "anything", true},
-		{Integer, "25", true}, {Integer, "-3", true}, {Integer, "2.5", false}, {Integer, "", false}, {Integer, "25x", false},
-		{Double, "2.5", true}, {Double, "1e3", true}, {Double, "NaN", false}, {Double, "Inf", false}, {Double, "x", false},
-		{Boolean, "true", true}, {Boolean, "FALSE", true}, {Boolean, "1", false}, {Boolean, "yes", false},
-		{Date, "2021-09-27", true}, {Date, "2021-02-30", false}, {Date, "27/09/2021", false}, {Date, "2021-09-27T00:00:00Z", false},
+		{StandardString, "x y", true}, {StandardEnum, "M", true}, {CustomEnum, "whatever", true},
+		{Integer, "25", true}, {Integer, "-3", true}, {Integer, "2.5", false}, {Integer, "", false}, {Integer, "25x", false}, {Integer, "abc", false},
+		{Double, "2.5", true}, {Double, "1e3", true}, {Double, "25", true}, {Double, "NaN", false}, {Double, "Inf", false}, {Double, "x", false},
+		{DateTime, "2021-09-27", true}, {DateTime, "2021-09-27 15:07:22", true}, {DateTime, "2021-09-27T15:07:22+05:30", true},
+		{DateTime, "2021-09-27T09:37:22.123Z", true}, {DateTime, "2021-02-30", false}, {DateTime, "27/09/2021", false},
+		{DateTime, "2021-09-27T15:07", false}, {DateTime, "yesterday", false},
+		{"BOOLEAN", "maybe", true}, // a type the sandbox does not know takes any text
 	}
 	for _, tt := range tests {
 		if got := tt.t.accepts(tt.v); got != tt.want {
@@ -192,22 +195,30 @@ func TestFieldTypes(t *testing.T) {
 }
 
 func TestConfiguredFields(t *testing.T) {
-	s := start(t, Config{Fields: map[string]FieldType{"vip": Boolean, "score": Double}})
-	r := call{body: `{"externalId":"a","maxGroupSize":1,"extendedFields":{"vip":true,"score":2.5,"platinum":"1"}}`}.do(t, s)
+	s := start(t, Config{Fields: map[string]FieldType{"vip": CustomEnum, "score": Double, "flag": "BOOLEAN"}})
+	r := call{body: `{"externalId":"a","maxGroupSize":1,"extendedFields":{"vip":true,"score":2.5,"flag":"odd","platinum":"1"}}`}.do(t, s)
 	if len(r.body.Warnings) != 1 || r.body.Warnings[0].Code != 91016 {
 		t.Fatalf("warnings = %s, want only platinum unknown", r.raw)
 	}
-	if g, _ := s.Group("a"); g.ExtendedFields["vip"] != "true" || g.ExtendedFields["score"] != "2.5" {
+	if g, _ := s.Group("a"); g.ExtendedFields["vip"] != "true" || g.ExtendedFields["score"] != "2.5" || g.ExtendedFields["flag"] != "odd" {
 		t.Errorf("saved fields = %v", g.ExtendedFields)
 	}
 }
 
-func TestLookup(t *testing.T) {
+func TestNoGroupFields(t *testing.T) {
+	s := start(t, Config{Fields: map[string]FieldType{}})
+	r := call{body: `{"externalId":"a","maxGroupSize":1,"extendedFields":{"platinum":"1"}}`}.do(t, s)
+	if r.status != 200 || len(r.body.Warnings) != 1 || r.body.Warnings[0].Code != 91016 {
+		t.Errorf("an org without group fields: %s, want 200 with one 91016", r.raw)
+	}
+}
+
+func TestLookupLegacy(t *testing.T) {
 	clk := newClock()
-	s := start(t, Config{Now: clk.Now})
+	s := start(t, Config{Now: clk.Now, API: APILegacy})
 	call{body: `{"externalId":"purple","groupName":"name_purple","maxGroupSize":110,"extendedFields":{"platinum":"25"}}`}.do(t, s)
 	call{body: createBody("other")}.do(t, s)
-	want := `{"id":2000,"externalId":"purple","groupStatus":"ACTIVE","createdOn":"2021-09-27T15:07:22+05:30",` +
+	want := `{"id":2000,"externalId":"purple","groupStatus":"ACTIVE","createdOn":"2021-09-27T15:07:22.000+05:30",` +
 		`"groupName":"name_purple","maxGroupSize":110,"extendedFields":{"platinum":"25"},"warnings":[]}`
 
 	tests := []struct {
@@ -219,9 +230,10 @@ func TestLookup(t *testing.T) {
 		{"by externalId", "?externalId=purple", 200, 0},
 		{"by id", "?id=2000", 200, 0},
 		{"by both", "?id=2000&externalId=purple", 200, 0},
-		{"both naming different groups", "?id=2001&externalId=purple", 400, 1636},
-		{"unknown externalId", "?externalId=nope", 400, 1636},
-		{"unknown id", "?id=99", 400, 1636},
+		{"both naming different groups", "?id=2001&externalId=purple", 400, 1632},
+		{"unknown externalId", "?externalId=nope", 400, 1632},
+		{"unknown id", "?id=99", 400, 1632},
+		{"id is an external id", "?id=purple", 400, 1645},
 		{"neither", "", 400, 1634},
 		{"id not a number", "?id=abc", 400, 1645},
 	}
@@ -234,7 +246,11 @@ func TestLookup(t *testing.T) {
 				}
 				return
 			}
-			r.wantError(t, tt.status, tt.code, "")
+			msg := ""
+			if tt.code == 1632 {
+				msg = "Group id/externalId/primary userId passed is not valid"
+			}
+			r.wantError(t, tt.status, tt.code, msg)
 		})
 	}
 	if st := s.Stats(); st.Lookups != len(tests) || st.NotFound != 3 {
@@ -244,16 +260,17 @@ func TestLookup(t *testing.T) {
 
 func TestLookupLocation(t *testing.T) {
 	clk := newClock()
-	s := start(t, Config{Now: clk.Now, Location: time.UTC})
+	s := start(t, Config{Now: clk.Now, Location: time.UTC, API: APILegacy})
+	clk.Advance(123456789 * time.Nanosecond)
 	call{body: createBody("a")}.do(t, s)
 	r := call{method: http.MethodGet, path: GroupPath + "?externalId=a"}.do(t, s)
-	if r.body.CreatedOn != "2021-09-27T09:37:22Z" {
+	if r.body.CreatedOn != "2021-09-27T09:37:22.123Z" {
 		t.Errorf("createdOn = %q in UTC", r.body.CreatedOn)
 	}
 }
 
-func TestUpdate(t *testing.T) {
-	s := start(t, Config{})
+func TestUpdateLegacy(t *testing.T) {
+	s := start(t, Config{API: APILegacy})
 	s.Seed(Group{ExternalID: "g", GroupName: "old", MaxGroupSize: 10, ExtendedFields: map[string]string{"tier": "silver"}})
 
 	tests := []struct {
@@ -272,8 +289,8 @@ func TestUpdate(t *testing.T) {
 		{"merge a field", `{"externalId":"g","extendedFields":{"platinum":"5"}}`, 200, 0, "new", 20, "silver/5", 0},
 		{"only bad fields", `{"externalId":"g","extendedFields":{"platinum":"x","gender":"m"}}`, 400, 1643, "new", 20, "silver/5", 2},
 		{"good and bad fields", `{"externalId":"g","extendedFields":{"tier":"gold","gender":"m"}}`, 200, 0, "new", 20, "gold/5", 1},
-		{"unknown group", `{"externalId":"nope","groupName":"x"}`, 400, 1636, "new", 20, "gold/5", 0},
-		{"id and externalId disagree", `{"id":2000,"externalId":"nope","groupName":"x"}`, 400, 1636, "new", 20, "gold/5", 0},
+		{"unknown group", `{"externalId":"nope","groupName":"x"}`, 400, 1632, "new", 20, "gold/5", 0},
+		{"id and externalId disagree", `{"id":2000,"externalId":"nope","groupName":"x"}`, 400, 1632, "new", 20, "gold/5", 0},
 		{"no identity", `{"groupName":"x"}`, 400, 1634, "new", 20, "gold/5", 0},
 		{"bad size", `{"externalId":"g","maxGroupSize":0}`, 400, 1640, "new", 20, "gold/5", 0},
 		{"size over ceiling", `{"externalId":"g","maxGroupSize":30001}`, 400, 1639, "new", 20, "gold/5", 0},
@@ -323,8 +340,10 @@ func TestSeed(t *testing.T) {
 	if r := (call{body: createBody("d")}).do(t, s); r.body.Entity == nil || *r.body.Entity != 5002 {
 		t.Errorf("create after seed: %s, want entity 5002", r.raw)
 	}
-	if r := (call{method: http.MethodGet, path: GroupPath + "?id=5000"}).do(t, s); r.body.GroupStatus != StatusDeleted {
-		t.Errorf("groupStatus = %q", r.body.GroupStatus)
+	// The search shape knows ACTIVE and EXITED only.
+	if r := (call{method: http.MethodGet, path: GroupPath + "?id=5000"}).do(t, s); len(r.body.groups(t)) != 1 ||
+		r.body.groups(t)[0].GroupStatus != StatusExited {
+		t.Errorf("lookup of a deleted group: %s, want groupStatus EXITED", r.raw)
 	}
 	for _, g := range []Group{{}, {ExternalID: "a"}, {ID: 2000, ExternalID: "z"}} {
 		func() {

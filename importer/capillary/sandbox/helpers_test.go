@@ -75,7 +75,7 @@ type apiItem struct {
 
 // apiBody is every response shape the sandbox produces, merged.
 type apiBody struct {
-	Entity         *int64            `json:"entity"`
+	Entity         *entityID         `json:"entity"`
 	Errors         []apiItem         `json:"errors"`
 	Warnings       []apiItem         `json:"warnings"`
 	ID             int64             `json:"id"`
@@ -86,10 +86,66 @@ type apiBody struct {
 	MaxGroupSize   int               `json:"maxGroupSize"`
 	Limit          *int              `json:"limit"`
 	ExtendedFields map[string]string `json:"extendedFields"`
-	Data           *struct {
-		AccessToken string `json:"accessToken"`
-		TTLSeconds  int    `json:"ttlSeconds"`
-	} `json:"data"`
+	// Data is a token's {"accessToken",...} or the search shape's groups:
+	// read it with token or groups.
+	Data       json.RawMessage `json:"data"`
+	Pagination *struct {
+		Limit  int `json:"limit"`
+		Offset int `json:"offset"`
+		Total  int `json:"total"`
+	} `json:"pagination"`
+}
+
+// entityID is a create's entity, the new group's id. The catalogue's
+// "entity" is an object of fields, read from the raw body instead.
+type entityID int64
+
+func (e *entityID) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '{' {
+		return nil
+	}
+	return json.Unmarshal(b, (*int64)(e))
+}
+
+type tokenData struct {
+	AccessToken string `json:"accessToken"`
+	TTLSeconds  int    `json:"ttlSeconds"`
+}
+
+// token is a token answer's data, or nil.
+func (b apiBody) token() *tokenData {
+	if len(b.Data) == 0 || b.Data[0] != '{' {
+		return nil
+	}
+	var d tokenData
+	if json.Unmarshal(b.Data, &d) != nil {
+		return nil
+	}
+	return &d
+}
+
+// searchGroup is an entry of the search shape's data.
+type searchGroup struct {
+	GroupID         int64             `json:"groupId"`
+	GroupName       string            `json:"groupName"`
+	GroupStatus     string            `json:"groupStatus"`
+	GroupExternalID string            `json:"groupExternalId"`
+	PrimaryMemberID *int64            `json:"primaryMemberId"`
+	TotalMembers    *int              `json:"totalMembers"`
+	ExtendedFields  map[string]string `json:"extendedFields"`
+}
+
+// groups is the search shape's data, or nil.
+func (b apiBody) groups(t *testing.T) []searchGroup {
+	t.Helper()
+	if len(b.Data) == 0 || b.Data[0] != '[' {
+		return nil
+	}
+	var gs []searchGroup
+	if err := json.Unmarshal(b.Data, &gs); err != nil {
+		t.Fatalf("data %s: %v", b.Data, err)
+	}
+	return gs
 }
 
 type response struct {

@@ -57,7 +57,15 @@ func entityBody(id int64, warnings []item) []byte {
 	return append(b, '}')
 }
 
-// groupBody is a group as GET and PUT answer it.
+// createdOnLayout writes createdOn to the millisecond, so a client comparing
+// it with the Date header or its own send time is not misled by truncation.
+const createdOnLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// searchLimit is the page size the search shape reports; a lookup by id
+// matches two groups at most, so one page always holds every match.
+const searchLimit = 10
+
+// groupBody is a group as the legacy GET answers it: the bare group.
 func groupBody(g *Group, loc *time.Location, warnings []item) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, `{"id":`...)
@@ -67,18 +75,48 @@ func groupBody(g *Group, loc *time.Location, warnings []item) []byte {
 	b = append(b, `,"groupStatus":`...)
 	b = appendString(b, g.GroupStatus)
 	b = append(b, `,"createdOn":"`...)
-	b = g.CreatedOn.In(loc).AppendFormat(b, time.RFC3339)
+	b = g.CreatedOn.In(loc).AppendFormat(b, createdOnLayout)
 	b = append(b, `","groupName":`...)
 	b = appendString(b, g.GroupName)
+	b = appendSizeFields(b, g)
+	b = append(b, `,"warnings":`...)
+	b = appendItems(b, warnings)
+	return append(b, '}')
+}
+
+// updateBody is a group as PUT echoes it, under both contracts:
+// {"id","externalId","groupName","maxGroupSize","extendedFields","warnings"}.
+func updateBody(g *Group, warnings []item) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, g.ID, 10)
+	b = append(b, `,"externalId":`...)
+	b = appendString(b, g.ExternalID)
+	b = append(b, `,"groupName":`...)
+	b = appendString(b, g.GroupName)
+	b = appendSizeFields(b, g)
+	b = append(b, `,"warnings":`...)
+	b = appendItems(b, warnings)
+	return append(b, '}')
+}
+
+// appendSizeFields appends ,"maxGroupSize":N[,"limit":N],"extendedFields":{...}.
+func appendSizeFields(b []byte, g *Group) []byte {
 	b = append(b, `,"maxGroupSize":`...)
 	b = strconv.AppendInt(b, int64(g.MaxGroupSize), 10)
 	if g.Limit != nil {
 		b = append(b, `,"limit":`...)
 		b = strconv.AppendInt(b, int64(*g.Limit), 10)
 	}
-	b = append(b, `,"extendedFields":{`...)
-	names := make([]string, 0, len(g.ExtendedFields))
-	for name := range g.ExtendedFields {
+	b = append(b, `,"extendedFields":`...)
+	return appendFields(b, g.ExtendedFields)
+}
+
+func appendFields(b []byte, fields map[string]string) []byte {
+	b = append(b, '{')
+	// Sized up front, not sortedKeys: this runs on every lookup and update.
+	names := make([]string, 0, len(fields))
+	for name := range fields {
 		names = append(names, name)
 	}
 	slices.Sort(names)
@@ -88,11 +126,48 @@ func groupBody(g *Group, loc *time.Location, warnings []item) []byte {
 		}
 		b = appendString(b, name)
 		b = append(b, ':')
-		b = appendString(b, g.ExtendedFields[name])
+		b = appendString(b, fields[name])
 	}
-	b = append(b, `},"warnings":`...)
-	b = appendItems(b, warnings)
 	return append(b, '}')
+}
+
+// searchBody is the current contract's lookup answer, the search shape:
+// {"pagination":{...},"data":[...],"warnings":[],"errors":[]}. It carries
+// neither createdOn nor maxGroupSize, and its statuses are ACTIVE or EXITED.
+func searchBody(groups []Group) []byte {
+	b := make([]byte, 0, 128+256*len(groups))
+	b = append(b, `{"pagination":{"limit":`...)
+	b = strconv.AppendInt(b, searchLimit, 10)
+	b = append(b, `,"offset":0,"total":`...)
+	b = strconv.AppendInt(b, int64(len(groups)), 10)
+	b = append(b, `},"data":[`...)
+	for i := range groups {
+		g := &groups[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"groupId":`...)
+		b = strconv.AppendInt(b, g.ID, 10)
+		b = append(b, `,"groupName":`...)
+		b = appendString(b, g.GroupName)
+		b = append(b, `,"groupStatus":`...)
+		b = appendString(b, searchStatus(g.GroupStatus))
+		b = append(b, `,"groupExternalId":`...)
+		b = appendString(b, g.ExternalID)
+		b = append(b, `,"primaryMemberId":0,"totalMembers":0,"extendedFields":`...)
+		b = appendFields(b, g.ExtendedFields)
+		b = append(b, '}')
+	}
+	return append(b, `],"warnings":[],"errors":[]}`...)
+}
+
+// searchStatus maps a stored status to the search shape's two: a group
+// that is not active has exited.
+func searchStatus(status string) string {
+	if status == StatusActive {
+		return StatusActive
+	}
+	return StatusExited
 }
 
 // tokenBody answers a successful /v3/oauth/token/generate.

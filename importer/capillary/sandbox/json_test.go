@@ -40,7 +40,7 @@ func TestGroupBodyMatchesEncodingJSON(t *testing.T) {
 	ref, _ := json.Marshal(map[string]any{
 		"id": 7, "externalId": "e\"x", "groupName": "n\u00e9", "maxGroupSize": 9, "limit": 3,
 		"extendedFields": map[string]string{"a": "1", "b": "2"}, "groupStatus": "ACTIVE",
-		"createdOn": "2021-09-27T09:37:22Z", "warnings": []map[string]any{{"status": false, "code": 91016, "message": "w"}},
+		"createdOn": "2021-09-27T09:37:22.000Z", "warnings": []map[string]any{{"status": false, "code": 91016, "message": "w"}},
 	})
 	json.Unmarshal(ref, &want)
 	if gs, ws := mustJSON(got), mustJSON(want); gs != ws {

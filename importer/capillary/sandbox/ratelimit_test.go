@@ -94,8 +94,8 @@ func TestRateLimitBurstAndCredentials(t *testing.T) {
 func TestRateLimitOAuthKey(t *testing.T) {
 	clk := newClock()
 	s := start(t, Config{Now: clk.Now, RatePerMinute: 60, RateBurst: 2})
-	tok := generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`).body.Data.AccessToken
-	tok2 := generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`).body.Data.AccessToken
+	tok := generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`).body.token().AccessToken
+	tok2 := generate(t, s, `{"key":"demo-key","secret":"demo-secret"}`).body.token().AccessToken
 	statuses := []int{
 		call{method: http.MethodGet, path: GroupPath + "?id=1", token: tok}.do(t, s).status,
 		call{method: http.MethodGet, path: GroupPath + "?id=1", token: tok2}.do(t, s).status,

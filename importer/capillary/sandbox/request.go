@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -79,9 +78,19 @@ func (s *Server) validateCreate(req *groupRequest) *item {
 	return s.checkSize(*req.MaxGroupSize)
 }
 
-// validateUpdate is validateCreate for PUT, where only the group's identity
-// is mandatory.
+// validateUpdate is validateCreate for PUT. Under the legacy contract only
+// the group's identity, id or externalId, is mandatory; under the current
+// one id and groupName are, with the documented 403 "Field {x} is
+// mandatory".
 func (s *Server) validateUpdate(req *groupRequest) *item {
+	if s.cfg.API == APICurrent {
+		if req.ID == nil {
+			return &item{403, "Field id is mandatory"}
+		}
+		if req.GroupName == nil || *req.GroupName == "" {
+			return &item{403, "Field groupName is mandatory"}
+		}
+	}
 	if req.ID != nil && *req.ID <= 0 {
 		return &item{1645, "Group details not valid: id must be a positive integer."}
 	}
@@ -133,6 +142,8 @@ func (s *Server) checkFields(raw map[string]json.RawMessage) (map[string]string,
 		if !ok {
 			return nil, nil, &item{1645, "Group details not valid: extended field " + name + " must be a string, number or boolean."}
 		}
+		// Only usergroup2 fields count: a customer or line-item field of
+		// the same name is still unknown to a group.
 		t, known := s.cfg.Fields[name]
 		switch {
 		case !known:
@@ -167,21 +178,24 @@ func scalarText(raw json.RawMessage) (string, bool) {
 	return "", false
 }
 
+// accepts reports whether a value of type t can hold v. Text types, enums
+// (the sandbox keeps no enum values) and types it does not know take any
+// text: 91017 is only for values a type cannot hold.
 func (t FieldType) accepts(v string) bool {
 	switch t {
-	case String:
-		return true
 	case Integer:
 		_, err := strconv.ParseInt(v, 10, 64)
 		return err == nil
 	case Double:
 		f, err := strconv.ParseFloat(v, 64)
 		return err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
-	case Boolean:
-		return strings.EqualFold(v, "true") || strings.EqualFold(v, "false")
-	case Date:
-		_, err := time.Parse(time.DateOnly, v)
-		return err == nil
+	case DateTime:
+		for _, layout := range [...]string{time.DateOnly, time.DateTime, time.RFC3339} {
+			if _, err := time.Parse(layout, v); err == nil {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	return true
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// The endpoints the sandbox serves.
+// The endpoints the sandbox serves, with ExtendedFieldsPath.
 const (
 	GroupPath = "/v2/userGroup2"
 	TokenPath = "/v3/oauth/token/generate"
@@ -30,10 +30,12 @@ type Server struct {
 	// started by NewServer or ListenAndServe; empty for a bare New.
 	URL string
 
-	cfg      Config // defaults applied; its maps are owned by the server
-	now      func() time.Time
-	idPrefix string
-	reqSeq   atomic.Uint64
+	cfg Config // defaults applied; its maps are owned by the server
+	now func() time.Time
+	// catalogueJSON is the answer of GET /v2/extendedFields, fixed by cfg.
+	catalogueJSON []byte
+	idPrefix      string
+	reqSeq        atomic.Uint64
 
 	auth    auth
 	limiter *limiter // nil when unlimited
@@ -69,6 +71,7 @@ func New(cfg Config) *Server {
 		idPrefix: "sbx-" + hex.EncodeToString(prefix[:]) + "-",
 		done:     make(chan struct{}),
 	}
+	s.catalogueJSON = catalogueBody(cfg)
 	s.auth.init(cfg)
 	if cfg.RatePerMinute > 0 {
 		s.limiter = newLimiter(cfg.RatePerMinute, cfg.RateBurst)
@@ -215,6 +218,12 @@ func (s *Server) enter() bool {
 // them into the importer.
 func (s *Server) WriteBanner(w io.Writer) {
 	fmt.Fprintf(w, "Capillary sandbox listening on %s\n", s.URL)
+	switch s.cfg.API {
+	case APILegacy:
+		fmt.Fprintf(w, "  Contract:   legacy (GET ?externalId=X or ?id=N answers the bare group; PUT by id or externalId)\n")
+	default:
+		fmt.Fprintf(w, "  Contract:   current (GET ?id=X matches group ids and external ids, search shape; PUT needs id and groupName)\n")
+	}
 	tills := s.auth.tillPasswords()
 	for _, till := range sortedKeys(tills) {
 		fmt.Fprintf(w, "  Basic auth: till %q, password %q\n", till, tills[till])
@@ -230,7 +239,11 @@ func (s *Server) WriteBanner(w io.Writer) {
 
 // ServeHTTP answers one request of the fake API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Cap-Requestid", s.nextRequestID())
+	h := w.Header()
+	h.Set("X-Cap-Requestid", s.nextRequestID())
+	// The sandbox's own clock, not the host's, so that with an injected
+	// clock a client can still judge createdOn against the server's time.
+	h.Set("Date", s.now().UTC().Format(http.TimeFormat))
 	if !s.enter() {
 		s.writeError(w, http.StatusServiceUnavailable, http.StatusServiceUnavailable, "The sandbox is shutting down.")
 		return
@@ -247,6 +260,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", "GET, POST, PUT")
 			s.writeError(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on "+GroupPath)
 		}
+	case ExtendedFieldsPath:
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", "GET")
+			s.writeError(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on "+ExtendedFieldsPath)
+			return
+		}
+		if s.admit(w, r) {
+			s.catalogue(w)
+		}
 	case TokenPath:
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
@@ -259,25 +281,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveGroups applies, in order, the faults, authentication and the quota,
-// and only then does the real work, so a fault never leaves a trace in the
-// store.
-func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request) {
+// admit applies, in order, the faults, authentication and the quota to a
+// /v2 request, and reports whether it may go on to the real work; when not,
+// the request has been answered (or dropped). A fault never leaves a trace
+// in the store.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
 	if s.injectFaults(w, r) {
-		return
+		return false
 	}
 	cred, msg, ok := s.auth.check(r, s.now())
 	if !ok {
 		s.stats.authFailures.Add(1)
 		s.writeError(w, http.StatusUnauthorized, http.StatusUnauthorized, msg)
-		return
+		return false
 	}
 	if s.limiter != nil {
 		now := s.now()
 		if wait, ok := s.limiter.take(cred, now); !ok {
 			s.writeThrottled(w, now, wait, fmt.Sprintf("Rate limit of %d requests per minute exceeded.", s.cfg.RatePerMinute))
-			return
+			return false
 		}
+	}
+	return true
+}
+
+// serveGroups answers GET, POST and PUT /v2/userGroup2 once admitted.
+func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request) {
+	if !s.admit(w, r) {
+		return
 	}
 	switch r.Method {
 	case http.MethodGet:

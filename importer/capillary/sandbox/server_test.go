@@ -120,7 +120,7 @@ func TestListenAndServe(t *testing.T) {
 		t.Errorf("ListenAndServe after cancel = %v, want nil", err)
 	}
 	for _, want := range []string{`till "demo.till", password "demo-password"`, `key "demo-key", secret "demo-secret"`,
-		"100 requests/minute", "groups created: 1"} {
+		"100 requests/minute", "groups created: 1", "Contract:   current"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -167,7 +167,13 @@ func TestConfigValidate(t *testing.T) {
 		{RetryAfter: "minutes"},
 		{ConflictStatus: 42},
 		{MaxGroupSize: -1},
-		{Fields: map[string]FieldType{"x": "LIST"}},
+		{Fields: map[string]FieldType{"x": "list"}},
+		{Fields: map[string]FieldType{"": String}},
+		{Fields: map[string]FieldType{"x": ""}},
+		{API: "v1"},
+		{OtherFields: map[string]map[string]FieldType{EntityGroup: {"x": String}}},
+		{OtherFields: map[string]map[string]FieldType{"customer": {"x": String}}},
+		{OtherFields: map[string]map[string]FieldType{EntityCustomer: {"x": "enum"}}},
 		{Faults: Faults{Drop: 2}},
 	}
 	for _, c := range bad {

@@ -10,6 +10,8 @@ type Stats struct {
 	Invalid      int // requests refused by validation (1634, 1639, 1640, 1644, 1645, 403) or 415
 	Warned       int // creates and updates answered with 91016/91017 warnings
 	Lookups      int // GET requests that reached the store, found or not
+	Ambiguous    int // current-contract lookups answered with two groups (one by id, one by external id)
+	Catalogue    int // GET /v2/extendedFields requests answered
 	NotFound     int // lookups and updates of a group that does not exist
 	Updates      int // successful updates
 	NoChange     int // updates refused with 1643
@@ -22,7 +24,7 @@ type Stats struct {
 }
 
 type counters struct {
-	requests, creates, conflicts, invalid, warned, lookups, notFound, updates, noChange,
+	requests, creates, conflicts, invalid, warned, lookups, ambiguous, catalogue, notFound, updates, noChange,
 	authFailures, tokensIssued, throttled, faults5xx, drops, hangs atomic.Int64
 }
 
@@ -37,6 +39,8 @@ func (s *Server) Stats() Stats {
 		Invalid:      int(c.invalid.Load()),
 		Warned:       int(c.warned.Load()),
 		Lookups:      int(c.lookups.Load()),
+		Ambiguous:    int(c.ambiguous.Load()),
+		Catalogue:    int(c.catalogue.Load()),
 		NotFound:     int(c.notFound.Load()),
 		Updates:      int(c.updates.Load()),
 		NoChange:     int(c.noChange.Load()),
