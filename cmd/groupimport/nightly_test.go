@@ -70,7 +70,7 @@ func TestFailedOutHoldsTheRowsToFix(t *testing.T) {
 func TestExtFieldsCatalogueInDryRun(t *testing.T) {
 	dir := t.TempDir()
 	cat := filepath.Join(dir, "fields.json")
-	os.WriteFile(cat, []byte(`{"data":[{"name":"platinum","dataType":"INTEGER"},{"name":"tier","dataType":"STRING"}]}`), 0o644)
+	os.WriteFile(cat, []byte(`{"entity":{"USERGROUP2":[{"id":1,"name":"platinum","entityType":"USERGROUP2","baseEntityType":"usergroup2","dataType":"INTEGER"},{"id":2,"name":"tier","entityType":"USERGROUP2","baseEntityType":"usergroup2","dataType":"STANDARD_ENUM"}],"CUSTOMER":[{"id":3,"name":"gender","entityType":"CUSTOMER","baseEntityType":"customer","dataType":"STANDARD_ENUM"}]},"warnings":[],"errors":[],"success":true}`), 0o644)
 	in := filepath.Join(dir, "in.csv")
 	os.WriteFile(in, []byte("externalId,maxGroupSize,ext.platinum,ext.gender\na,1,25,\nb,2,gold,\nc,3,,f\n"), 0o644)
 	c := cli{}
