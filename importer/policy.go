@@ -81,6 +81,10 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 	case resp.Status >= 200 && resp.Status < 300:
 		// A success whose body cannot be read: the group may well exist.
 		return retryOrFail(decision{act: actRetry, sent: true, msg: resp.Message()}, attempt, p, jitter, 0)
+	case resp.BodyErr != nil:
+		// Not the API's answer (a proxy's or a firewall's page): nothing
+		// says the row is wrong, so it is never rejected, which is final.
+		return retryOrFail(decision{act: actRetry, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
 	}
 	return decision{act: actDone, status: Rejected, msg: resp.Message()}
 }
