@@ -59,7 +59,7 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 		return decision{act: actAbort, status: Skipped, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
 	case resp.Status == http.StatusTooManyRequests:
 		if throttled >= p.MaxThrottled {
-			return decision{act: actDone, status: Failed, msg: fmt.Sprintf("rate limited (HTTP 429) %d times; lower --rate", throttled)}
+			return decision{act: actDone, status: Failed, msg: fmt.Sprintf("rate limited (HTTP 429) %d times: the request rate is above the org's quota", throttled)}
 		}
 		wait := resp.RetryAfter
 		if wait <= 0 {
