@@ -12,8 +12,11 @@ type Columns struct {
 	MaxGroupSize int
 	Limit        int
 	Ext          []ExtColumn
-	Names        []string // the header as read
-	Unknown      []string // columns that are ignored
+	// Error is the ErrorColumn of a file this tool wrote (--failed-out),
+	// ignored on import; -1 when absent.
+	Error   int
+	Names   []string // the header as read
+	Unknown []string // columns that are ignored
 }
 
 // ExtColumn is an extended-field column: ext.NAME or extendedFields.NAME.
@@ -45,6 +48,12 @@ func FoldHeader(s string) string {
 	return b.String()
 }
 
+// ErrorColumn is the last column of a --failed-out file: why the row
+// needs fixing. Importing that file again ignores it.
+const ErrorColumn = "groupimport_error"
+
+var errorColumnKey = FoldHeader(ErrorColumn)
+
 // extPrefixes are the folded prefixes of extended-field columns.
 var extPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
 
@@ -52,7 +61,7 @@ var extPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
 // names to a field ("externalid", "groupname", "maxgroupsize", "limit" or
 // "ext.NAME"), for headers the user renames with --map.
 func ParseHeader(header []string, line int, aliases map[string]string) (*Columns, error) {
-	c := &Columns{ExternalID: -1, GroupName: -1, MaxGroupSize: -1, Limit: -1, Names: header}
+	c := &Columns{ExternalID: -1, GroupName: -1, MaxGroupSize: -1, Limit: -1, Error: -1, Names: header}
 	seen := map[string]int{}
 	for i, raw := range header {
 		if i == 0 {
@@ -68,6 +77,10 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 			}
 		} else {
 			ext, isExt = extName(raw, key)
+		}
+		if key == errorColumnKey && c.Error < 0 {
+			c.Error = i
+			continue
 		}
 		if key == "" {
 			if strings.TrimSpace(raw) != "" {

@@ -204,3 +204,22 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	}
 	return os.Rename(f.Name(), path)
 }
+
+// RowLine is one row that needs attention (rejected, failed, invalid) as a
+// JSON log record, for --log-format json: time, level "WARN", msg "row",
+// row, externalId, status, code (0 when none), message and requestId.
+func RowLine(r importer.Result, now time.Time) []byte {
+	doc := struct {
+		Time       string `json:"time"`
+		Level      string `json:"level"`
+		Msg        string `json:"msg"`
+		Row        int    `json:"row"`
+		ExternalID string `json:"externalId"`
+		Status     string `json:"status"`
+		Code       int    `json:"code"`
+		Message    string `json:"message"`
+		RequestID  string `json:"requestId"`
+	}{now.UTC().Format(time.RFC3339Nano), "WARN", "row", r.Row, r.ExternalID, string(r.Status), r.Code, r.Message, r.RequestID}
+	data, _ := json.Marshal(doc)
+	return append(data, '\n')
+}

@@ -118,6 +118,7 @@ func TestWriteSummaryJSON(t *testing.T) {
     "exists": 0,
     "updated": 0,
     "valid": 0,
+    "valid_with_warnings": 0,
     "conflict": 0,
     "rejected": 0,
     "failed": 2,
