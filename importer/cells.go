@@ -10,7 +10,7 @@ const FormulaTriggers = "=+-@\t\r"
 // a leading single quote to keep a spreadsheet from running it. Quotes
 // already at the start are skipped before looking for a trigger, so that
 // the quote added can be told apart from the cell's own: "'=1" becomes
-// "''=1", and UnquoteFormula takes exactly one quote back off.
+// "”=1", and UnquoteFormula takes exactly one quote back off.
 func IsFormula(s string) bool {
 	i := 0
 	for i < len(s) && s[i] == '\'' {

@@ -97,7 +97,7 @@ type Limiter struct {
 // PaceCut is a Limiter lowering its rate after a 429, for the user to see
 // why a run slowed down.
 type PaceCut struct {
-	From, To rate.Limit   // the rate before and after the cut
+	From, To rate.Limit    // the rate before and after the cut
 	Hold     time.Duration // how long every request was held: the server's Retry-After, or the default pause
 }
 

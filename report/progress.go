@@ -492,7 +492,7 @@ const (
 // at most width-1 columns wide, so the cursor never reaches the last
 // column and no terminal wraps it:
 //
-//	 37% [###########                   ] created 1100 · conflict 3 · failed 0 · 1200 rows · 98.5/min · eta 2h10m
+//	37% [###########                   ] created 1100 · conflict 3 · failed 0 · 1200 rows · 98.5/min · eta 2h10m
 //
 // On a narrow terminal the least useful items go first, then the bar
 // shrinks, then it goes.

@@ -202,7 +202,7 @@ func TestMessagesSayWhatHappened(t *testing.T) {
 		c := cli{}
 		c.run(t, "validate", in)
 		s := c.stderr.String()
-		if strings.Count(s, "warning") != 1 || !strings.Contains(s, `columns "colour", "notes" are not known fields and are ignored`) {
+		if strings.Count(s, "warning:") != 1 || !strings.Contains(s, `columns "colour", "notes" are not known fields and are ignored`) {
 			t.Errorf("want one warning naming both columns:\n%s", s)
 		}
 	})
