@@ -84,12 +84,18 @@ func formatHold(d time.Duration) string {
 	return d.Round(100 * time.Millisecond).String()
 }
 
-// stop ends the live display.
-func (d *display) stop(env *Env) {
+// stop ends the live display and adds the traffic to the summary.
+func (d *display) stop(env *Env, sum *importer.Summary) {
 	if d.progress != nil {
 		d.progress.Finish()
 	}
 	env.log.through = nil
+	if d.traffic != nil {
+		sum.Throttled = int(d.traffic.Throttled.Load())
+		// Every 429 and failed answer is sent again, but the last failure
+		// of a row that ran out of attempts.
+		sum.Retries = max(sum.Throttled+int(d.traffic.Failed.Load())-sum.Counts[importer.Failed], 0)
+	}
 }
 
 // summary prints the end of the run: the problems and the counts, and

@@ -337,3 +337,32 @@ func TestFailedOutRoundTrip(t *testing.T) {
 		t.Errorf("%d groups created from the fix file, want 3", n)
 	}
 }
+
+// TestPaceCutIsExplained: when the server's 429s make the pacer slow down,
+// one line says so and why, and the status lines carry the retries, the
+// 429s and the pace.
+func TestPaceCutIsExplained(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{RatePerMinute: 1200, RateBurst: 5})
+	defer srv.Close()
+	in := writeFile(t, "in.csv", groupsCSV(40))
+	c := cli{env: sandboxEnv()}
+	code := c.run(t, "import", "--host", srv.URL, "--rate", "100/s", "--workers", "4", in)
+	stderr := c.stderr.String()
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if srv.Stats().Throttled == 0 {
+		t.Skip("the quota never answered 429")
+	}
+	cuts := regexp.MustCompile(`(?m)server answered 429 \(every request held \S+\): pace cut from 100/s to \S+/(s|min)$`).FindAllString(stderr, -1)
+	if len(cuts) == 0 {
+		t.Errorf("no line explains the slower pace:\n%s", stderr)
+	}
+	last := regexp.MustCompile(`(?m)^.* progress: .*$`).FindAllString(stderr, -1)
+	if len(last) == 0 || !regexp.MustCompile(` retries=[1-9]\d* throttled=[1-9]\d* pace=\S+ `).MatchString(last[len(last)-1]) {
+		t.Errorf("the final status line does not show retries, 429s and pace:\n%s", stderr)
+	}
+	if !regexp.MustCompile(`requests\s+\d+ at \S+ \(\d+ retr(y|ies), [1-9]\d* answered 429\)`).MatchString(stderr) {
+		t.Errorf("the summary does not count retries and 429s:\n%s", stderr)
+	}
+}

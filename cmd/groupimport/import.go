@@ -213,7 +213,7 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	cfg.Sink = d.start(o, env, size, w)
 
 	sum, runErr := importer.Run(ctx, recs, cfg)
-	d.stop(env)
+	d.stop(env, &sum)
 	if err := w.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("%w: closing the results: %w", importer.ErrAborted, err)
 	}
