@@ -449,7 +449,7 @@ func (s snapshot) items(dryRun bool) []item {
 	}
 	items = append(items, item{strconv.FormatInt(s.rows, 10) + " rows", 4}, item{s.rate(), 3})
 	if s.traffic && s.retries+s.throttled > 0 {
-		items = append(items, item{"retries " + strconv.FormatInt(s.retries, 10), 3}, item{"429s " + strconv.FormatInt(s.throttled, 10), 3})
+		items = append(items, item{"retries " + strconv.FormatInt(s.retries, 10), 2}, item{"429s " + strconv.FormatInt(s.throttled, 10), 2})
 	}
 	if s.showPace() {
 		items = append(items, item{"pace " + formatRate(s.pace), 2})
@@ -516,24 +516,25 @@ func (p *Progress) BarLine(width int) string {
 		fill := int(min(s.offset, s.total) * int64(n) / s.total)
 		return "[" + strings.Repeat("#", fill) + strings.Repeat(" ", n-fill) + "] "
 	}
+	// Items give way, least useful first, while the bar keeps at least
+	// barMin columns; the counts that explain a slow run (failed, retries,
+	// 429s, pace) outrank the bar, which goes before they do.
 	for rank := 99; rank >= 0; rank-- {
 		desc := joinItems(items, rank)
 		room := limit - len(head) - runeLen(desc)
-		if !known {
-			if room >= 0 {
-				return head + desc
-			}
-			continue
-		}
-		if room >= barMin+3 {
+		switch {
+		case known && room >= barMin+3:
 			return head + bar(min(room-3, barMax)) + desc
-		}
-		if rank == 0 && room >= 0 {
+		case (!known || rank <= keepRank) && room >= 0:
 			return head + desc
 		}
 	}
 	return clipColumns(head+joinItems(items, 0), limit)
 }
+
+// keepRank is the rank of the items that stay on the line when the bar
+// itself has to go.
+const keepRank = 2
 
 const spinner = `|/-\`
 
