@@ -138,6 +138,14 @@ func (l *Limiter) Limit() rate.Limit {
 	return l.limit
 }
 
+// Held is how much longer every request is held back by the last 429's
+// pause; 0 when none is on.
+func (l *Limiter) Held() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return max(l.notBefore.Sub(l.now()), 0)
+}
+
 // Wait implements Pacer.
 func (l *Limiter) Wait(ctx context.Context) error {
 	for {

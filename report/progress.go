@@ -52,6 +52,9 @@ type ProgressOptions struct {
 	// Pace, when set, is the pacer's current rate in requests a second
 	// (+Inf when unlimited), shown once the server has slowed the run.
 	Pace func() float64
+	// Held, when set, is how much longer the server's last 429 holds
+	// every request back; shown while it does.
+	Held func() time.Duration
 }
 
 // Progress shows how far a run is: rows done, counts by status, the rate
@@ -243,8 +246,8 @@ func (p *Progress) printLine() {
 // StatusJSON renders a status line as one JSON log record: time, level,
 // msg "progress", rows, counts (every status seen), ratePerSecond (rows
 // sent by this run), retries and throttled (with Traffic), pacePerSecond
-// (with Pace, when not unlimited) and, when the input's size is known,
-// donePercent and etaSeconds.
+// (with Pace, when not unlimited), heldSeconds (while a 429 holds the run)
+// and, when the input's size is known, donePercent and etaSeconds.
 func (p *Progress) StatusJSON() []byte {
 	s := p.snapshot()
 	doc := struct {
@@ -257,6 +260,7 @@ func (p *Progress) StatusJSON() []byte {
 		Retries       *int64           `json:"retries,omitempty"`
 		Throttled     *int64           `json:"throttled,omitempty"`
 		PacePerSecond *float64         `json:"pacePerSecond,omitempty"`
+		HeldSeconds   *float64         `json:"heldSeconds,omitempty"`
 		DonePercent   *float64         `json:"donePercent,omitempty"`
 		ETASeconds    *float64         `json:"etaSeconds,omitempty"`
 	}{Time: s.now.UTC().Format(time.RFC3339Nano), Level: "INFO", Msg: "progress", Rows: s.rows, Counts: map[string]int64{}}
@@ -274,6 +278,10 @@ func (p *Progress) StatusJSON() []byte {
 	if s.pace > 0 && !math.IsInf(s.pace, 1) {
 		pace := math.Round(s.pace*1000) / 1000
 		doc.PacePerSecond = &pace
+	}
+	if s.held > 0 {
+		held := math.Round(s.held.Seconds()*10) / 10
+		doc.HeldSeconds = &held
 	}
 	if s.total > 0 {
 		pct := math.Round(float64(min(s.offset, s.total))/float64(s.total)*1000) / 10
@@ -295,7 +303,8 @@ func (p *Progress) StatusJSON() []byte {
 // created, conflict and failed (valid and invalid in a dry run) are always
 // present, other statuses once they occur; rate counts the rows this run
 // sent; retries and throttled (429 answers) when the run watches its
-// traffic, pace once the server has made the run slow down; done and eta
+// traffic, pace once the server has made the run slow down, held while a
+// 429's pause holds every request back; done and eta
 // only when the input's size is known, eta once a row is done.
 func (p *Progress) Status() string {
 	s := p.snapshot()
@@ -314,6 +323,9 @@ func (p *Progress) Status() string {
 	}
 	if s.showPace() {
 		b.WriteString(" pace=" + formatRate(s.pace))
+	}
+	if s.held > 0 {
+		b.WriteString(" held=" + formatDuration(s.held))
 	}
 	if s.total > 0 {
 		b.WriteString(" done=" + s.percent())
@@ -347,7 +359,8 @@ type snapshot struct {
 
 	traffic            bool
 	retries, throttled int64
-	pace               float64 // 0 when unknown
+	pace               float64       // 0 when unknown
+	held               time.Duration // 0 when not held
 }
 
 func (p *Progress) snapshot() snapshot {
@@ -355,6 +368,10 @@ func (p *Progress) snapshot() snapshot {
 	var pace float64
 	if p.opts.Pace != nil {
 		pace = p.opts.Pace()
+	}
+	var held time.Duration
+	if p.opts.Held != nil {
+		held = p.opts.Held()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -369,6 +386,7 @@ func (p *Progress) snapshot() snapshot {
 		toSend:    p.opts.ToSend,
 		counts:    maps.Clone(p.counts),
 		pace:      pace,
+		held:      held,
 	}
 	if t := p.opts.Traffic; t != nil {
 		s.traffic = true
@@ -451,7 +469,9 @@ func (s snapshot) items(dryRun bool) []item {
 	if s.traffic && s.retries+s.throttled > 0 {
 		items = append(items, item{"retries " + strconv.FormatInt(s.retries, 10), 2}, item{"429s " + strconv.FormatInt(s.throttled, 10), 2})
 	}
-	if s.showPace() {
+	if s.held > 0 {
+		items = append(items, item{"held " + formatDuration(s.held) + " by 429", 2})
+	} else if s.showPace() {
 		items = append(items, item{"pace " + formatRate(s.pace), 2})
 	}
 	if eta, ok := s.eta(); ok {

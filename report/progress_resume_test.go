@@ -101,3 +101,24 @@ func TestProgressShowsRetriesThrottlesAndPace(t *testing.T) {
 		t.Errorf("JSON status %s", j)
 	}
 }
+
+// TestProgressShowsAPause: while a 429 holds every request, the display
+// says so instead of a pace nothing is sent at.
+func TestProgressShowsAPause(t *testing.T) {
+	traffic := new(importer.Traffic)
+	traffic.Throttled.Add(1)
+	held := 2500 * time.Millisecond
+	p := NewProgress(&lockedBuffer{}, 1000, ProgressOptions{Interval: time.Hour, Traffic: traffic,
+		Pace: func() float64 { return 5 }, Held: func() time.Duration { return held }})
+	defer p.Finish()
+	if bar := p.BarLine(80); !strings.Contains(bar, "held 2.5s by 429") || strings.Contains(bar, "pace") {
+		t.Errorf("bar during a pause: %q", bar)
+	}
+	if s := p.Status(); !strings.Contains(s, " held=2.5s") {
+		t.Errorf("status during a pause: %s", s)
+	}
+	held = 0
+	if bar := p.BarLine(80); strings.Contains(bar, "held") || !strings.Contains(bar, "pace 300.0/min") {
+		t.Errorf("bar after the pause: %q", bar)
+	}
+}

@@ -39,6 +39,7 @@ func (d *display) start(o *importOptions, env *Env, size int64, w *report.Writer
 				}
 				return math.Inf(1)
 			}
+			opts.Held = d.limiter.Held
 		}
 		d.progress = report.NewProgress(env.Stderr, size, opts)
 		if opts.Bar {
