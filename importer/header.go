@@ -12,11 +12,11 @@ type Columns struct {
 	MaxGroupSize int
 	Limit        int
 	Ext          []ExtColumn
+	Names        []string // the header as read
+	Unknown      []string // columns that are ignored
 	// Error is the ErrorColumn of a file this tool wrote (--failed-out),
 	// ignored on import; -1 when absent.
-	Error   int
-	Names   []string // the header as read
-	Unknown []string // columns that are ignored
+	Error int
 }
 
 // ExtColumn is an extended-field column: ext.NAME or extendedFields.NAME.

@@ -102,7 +102,7 @@ func (fo *FailedOut) Write(r importer.Result) error {
 	for len(rec) < max(fo.width, fo.errCol+1) {
 		rec = append(rec, "")
 	}
-	rec[fo.errCol] = Reason(r)
+	rec[fo.errCol] = reason(r)
 	fo.rec = rec
 	if fo.xw != nil {
 		return fo.xw.write(rec)
@@ -113,9 +113,9 @@ func (fo *FailedOut) Write(r importer.Result) error {
 	return fo.cw.Write(rec)
 }
 
-// Reason is the ErrorColumn cell for r: "status code: message", then the
+// reason is the ErrorColumn cell for r: "status code: message", then the
 // warnings.
-func Reason(r importer.Result) string {
+func reason(r importer.Result) string {
 	var b strings.Builder
 	b.WriteString(string(r.Status))
 	if r.Code != 0 {
@@ -153,8 +153,8 @@ func (fo *FailedOut) Describe() string {
 	s := fmt.Sprintf("%s to fix written to %s", importer.Plural(fo.n, "row"), fo.path)
 	if len(fo.unread) > 0 {
 		rows := fo.unread[:min(len(fo.unread), 10)]
-		s += fmt.Sprintf("; %s could not be parsed and %s not in it (fix them in the original file): rows %v",
-			importer.Plural(len(fo.unread), "row"), map[bool]string{true: "is", false: "are"}[len(fo.unread) == 1], rows)
+		s += fmt.Sprintf("; %s could not be parsed and so cannot be copied into it (fix them in the original file): %v",
+			importer.Plural(len(fo.unread), "row"), rows)
 	}
 	return s
 }
