@@ -133,15 +133,6 @@ func splitValues(msg, id string) (parts, values []string) {
 	return append(parts, b.String()), values
 }
 
-// Len is the number of rows counted.
-func (p *Problems) Len() int {
-	n := p.other
-	for _, k := range p.kinds {
-		n += k.count
-	}
-	return n
-}
-
 // Print writes the table, most frequent kinds first, for example
 //
 //	Problems by kind (the first rows of each, with their own values):
