@@ -303,8 +303,8 @@ func (p *Progress) StatusJSON() []byte {
 // created, conflict and failed (valid and invalid in a dry run) are always
 // present, other statuses once they occur; rate counts the rows this run
 // sent; retries and throttled (429 answers) when the run watches its
-// traffic, pace once the server has made the run slow down, held while a
-// 429's pause holds every request back; done and eta
+// traffic, pace (the rate requests leave at now) when the run is paced,
+// held while a 429's pause holds every request back; done and eta
 // only when the input's size is known, eta once a row is done.
 func (p *Progress) Status() string {
 	s := p.snapshot()
@@ -321,7 +321,7 @@ func (p *Progress) Status() string {
 	if s.traffic {
 		b.WriteString(" retries=" + strconv.FormatInt(s.retries, 10) + " throttled=" + strconv.FormatInt(s.throttled, 10))
 	}
-	if s.showPace() {
+	if s.pace > 0 && !math.IsInf(s.pace, 1) {
 		b.WriteString(" pace=" + formatRate(s.pace))
 	}
 	if s.held > 0 {

@@ -80,8 +80,11 @@ func TestProgressShowsRetriesThrottlesAndPace(t *testing.T) {
 	defer p.Finish()
 	clock.Advance(time.Minute)
 	p.Observe(importer.Result{Status: importer.Created, Offset: 10, Attempts: 1})
-	if s := p.Status(); !strings.Contains(s, " retries=0 throttled=0 ") || strings.Contains(s, "pace=") {
+	if s := p.Status(); !strings.Contains(s, " retries=0 throttled=0 pace=100.0/min ") {
 		t.Errorf("a calm run: %s", s)
+	}
+	if bar := p.BarLine(200); strings.Contains(bar, "pace") || strings.Contains(bar, "retries") {
+		t.Errorf("a calm run's bar shows what has not happened: %q", bar)
 	}
 	traffic.Throttled.Add(3)
 	traffic.Failed.Add(2)
