@@ -75,7 +75,8 @@ type Progress struct {
 	mu        sync.Mutex
 	rows      int64
 	offset    int64
-	sent      int64 // rows not kept
+	sent      int64 // rows not kept: this run's work
+	requested int64 // of those, rows that took a request
 	sentBytes int64 // input consumed by those rows
 	failed    int64 // rows sent that ended failed: their last failure was not retried
 	counts    map[importer.Status]int64
@@ -161,6 +162,9 @@ func (p *Progress) Observe(r importer.Result) {
 	}
 	if !r.Kept {
 		p.sent++
+		if r.Attempts > 0 {
+			p.requested++
+		}
 		if r.Status == importer.Failed && r.Attempts > 0 {
 			p.failed++
 		}
@@ -270,7 +274,7 @@ func (p *Progress) StatusJSON() []byte {
 		}
 	}
 	if s.elapsed > 0 {
-		doc.RatePerSecond = math.Round(float64(s.sent)/s.elapsed.Seconds()*1000) / 1000
+		doc.RatePerSecond = math.Round(s.perSecond()*1000) / 1000
 	}
 	if s.traffic {
 		doc.Retries, doc.Throttled = &s.retries, &s.throttled
@@ -353,6 +357,8 @@ type snapshot struct {
 	rows      int64
 	offset    int64
 	sent      int64
+	requested int64
+	dryRun    bool
 	sentBytes int64
 	toSend    int64
 	counts    map[importer.Status]int64
@@ -382,6 +388,8 @@ func (p *Progress) snapshot() snapshot {
 		rows:      p.rows,
 		offset:    p.offset,
 		sent:      p.sent,
+		requested: p.requested,
+		dryRun:    p.opts.DryRun,
 		sentBytes: p.sentBytes,
 		toSend:    p.opts.ToSend,
 		counts:    maps.Clone(p.counts),
@@ -398,14 +406,22 @@ func (p *Progress) snapshot() snapshot {
 	return s
 }
 
-// rate is the rows this run sent, per second (or minute), over the whole
-// run.
-func (s snapshot) rate() string {
+// perSecond is the rows this run sent to the API a second, over the whole
+// run: rows kept by a resume, and rows that needed no request (invalid,
+// duplicate), would make it look faster than the pace. A dry run sends
+// nothing and counts the rows it checked.
+func (s snapshot) perSecond() float64 {
 	if s.elapsed <= 0 {
-		return formatRate(0)
+		return 0
 	}
-	return formatRate(float64(s.sent) / s.elapsed.Seconds())
+	if s.dryRun {
+		return float64(s.sent) / s.elapsed.Seconds()
+	}
+	return float64(s.requested) / s.elapsed.Seconds()
 }
+
+// rate is perSecond as people read it.
+func (s snapshot) rate() string { return formatRate(s.perSecond()) }
 
 // showPace reports whether the pacer's rate is worth showing: once the
 // server answered 429, the pace is what explains the rate.
