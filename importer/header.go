@@ -14,6 +14,9 @@ type Columns struct {
 	Ext          []ExtColumn
 	Names        []string // the header as read
 	Unknown      []string // columns that are ignored
+	// Error is the ErrorColumn of a file this tool wrote (--failed-out),
+	// ignored on import; -1 when absent.
+	Error int
 }
 
 // ExtColumn is an extended-field column: ext.NAME or extendedFields.NAME.
@@ -45,11 +48,17 @@ func FoldHeader(s string) string {
 	return b.String()
 }
 
+// ErrorColumn is the last column of a --failed-out file: why the row
+// needs fixing. Importing that file again ignores it.
+const ErrorColumn = "groupimport_error"
+
+var errorColumnKey = FoldHeader(ErrorColumn)
+
 // ParseHeader maps a header record to Columns. Aliases maps folded header
 // names to a field's Key or ExtKey(NAME), for headers the user renames
 // with --map.
 func ParseHeader(header []string, line int, aliases map[string]string) (*Columns, error) {
-	c := &Columns{ExternalID: -1, GroupName: -1, MaxGroupSize: -1, Limit: -1, Names: header}
+	c := &Columns{ExternalID: -1, GroupName: -1, MaxGroupSize: -1, Limit: -1, Error: -1, Names: header}
 	seen := map[string]int{}
 	for i, raw := range header {
 		if i == 0 {
@@ -65,6 +74,10 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 			}
 		} else {
 			ext, isExt = extName(raw, key)
+		}
+		if key == errorColumnKey && c.Error < 0 {
+			c.Error = i
+			continue
 		}
 		if key == "" {
 			if strings.TrimSpace(raw) != "" {

@@ -91,7 +91,20 @@ type Limiter struct {
 	climbed   int           // requests accepted since the last cut
 	burstSeen int           // requests accepted before the first 429: about the server's burst
 	pending   *cut          // a cut settled when its pause ends
+	onCut     func(PaceCut)
 }
+
+// PaceCut is a Limiter lowering its rate after a 429, for the user to see
+// why a run slowed down.
+type PaceCut struct {
+	From, To rate.Limit    // the rate before and after the cut
+	Hold     time.Duration // how long every request was held: the server's Retry-After, or the default pause
+}
+
+// OnCut sets f to be told of every cut, when it takes effect (at the end
+// of the pause the 429 started). f runs with the Limiter locked: it must
+// be quick and must not call the Limiter. Set it before the first Wait.
+func (l *Limiter) OnCut(f func(PaceCut)) { l.onCut = f }
 
 // cut is what a 429 found, settled when the pause it started ends: the
 // answers to requests sent before the 429 still arrive during the pause
@@ -102,6 +115,7 @@ type cut struct {
 	limit    rate.Limit    // the rate the 429 interrupted
 	window   time.Duration // from the previous cut (or the first request) to the 429; 0 if nothing was sent
 	accepted int           // requests accepted in that window, answers during the pause included
+	hold     time.Duration // the pause
 }
 
 // NewLimiter paces at limit (rate.Inf for none) with the given burst.
@@ -122,6 +136,14 @@ func (l *Limiter) Limit() rate.Limit {
 	defer l.mu.Unlock()
 	l.settle(l.now())
 	return l.limit
+}
+
+// Held is how much longer every request is held back by the last 429's
+// pause; 0 when none is on.
+func (l *Limiter) Held() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return max(l.notBefore.Sub(l.now()), 0)
 }
 
 // Wait implements Pacer.
@@ -204,7 +226,7 @@ func (l *Limiter) Throttled(retryAfter time.Duration) {
 		return
 	}
 	l.cutUntil = now.Add(max(hold, minWindow))
-	c := &cut{first: l.ref == 0, probing: l.ref != 0 && l.climbed >= l.span, limit: l.limit, accepted: l.accepted}
+	c := &cut{first: l.ref == 0, probing: l.ref != 0 && l.climbed >= l.span, limit: l.limit, accepted: l.accepted, hold: hold}
 	if !l.since.IsZero() {
 		c.window = now.Sub(l.since)
 	}
@@ -244,6 +266,9 @@ func (l *Limiter) settle(now time.Time) {
 	l.ref, l.span, l.climbed = max(ref, l.floor), span, 0
 	l.limit = max(ref*decrease, l.floor)
 	l.cuts++
+	if l.onCut != nil {
+		l.onCut(PaceCut{From: c.limit, To: l.limit, Hold: c.hold})
+	}
 	// The schedule starts again after the pause, at the new rate: tokens
 	// reserved at the old rate are void.
 	l.bucket = rate.NewLimiter(l.limit, l.burst)

@@ -494,3 +494,29 @@ func (q *events) Pop() any {
 func near(a, b rate.Limit) bool {
 	return math.Abs(float64(a-b)) < 1e-9*math.Max(1, math.Abs(float64(b)))
 }
+
+// TestLimiterReportsCuts: a 429 that lowers the pace is told to OnCut once,
+// when the pause ends, with the rates before and after and the pause.
+func TestLimiterReportsCuts(t *testing.T) {
+	l, c := newTestLimiter(10, 1)
+	var cuts []PaceCut
+	l.OnCut(func(pc PaceCut) { cuts = append(cuts, pc) })
+	for range 20 {
+		c.advance(100 * time.Millisecond)
+		slot(l, c.now())
+		l.Succeeded()
+	}
+	l.Throttled(2 * time.Second)
+	l.Throttled(2 * time.Second) // an echo: the same signal
+	if len(cuts) != 0 {
+		t.Fatalf("cut reported before the pause ended: %+v", cuts)
+	}
+	c.advance(2 * time.Second)
+	got := l.Limit()
+	if len(cuts) != 1 {
+		t.Fatalf("%d cuts reported, want 1", len(cuts))
+	}
+	if cuts[0].From != 10 || cuts[0].To != got || got >= 10 || cuts[0].Hold != 2*time.Second {
+		t.Errorf("cut %+v, limit now %v", cuts[0], got)
+	}
+}

@@ -19,10 +19,11 @@ const (
 	Duplicate           Status = "duplicate"             // the externalId appeared on an earlier row of the file
 	Skipped             Status = "skipped"               // the run stopped before the row was finished
 	Valid               Status = "valid"                 // dry run: the row would be sent
+	ValidWithWarnings   Status = "valid_with_warnings"   // dry run: the row would be sent, but some extended fields would not be saved
 )
 
 // Statuses lists every status in the order summaries print them.
-var Statuses = []Status{Created, CreatedWithWarnings, Exists, Updated, Valid, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
+var Statuses = []Status{Created, CreatedWithWarnings, Exists, Updated, Valid, ValidWithWarnings, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
 
 // Final reports whether a row with this status is settled: a resumed run
 // keeps it as it is and does not send it again.
@@ -36,7 +37,7 @@ func (s Status) Final() bool {
 
 // OK reports whether the status counts as success for the exit code: the
 // group is on the server as the row describes (or, in a dry run, would be
-// sent).
+// sent). ValidWithWarnings is not OK: sending the row would lose data.
 func (s Status) OK() bool {
 	switch s {
 	case Created, CreatedWithWarnings, Exists, Updated, Valid:
@@ -68,6 +69,10 @@ type Result struct {
 	// Offset is how much of the input had been read when the row ended
 	// (see Records.Offset); progress compares it with the input's size.
 	Offset int64
+
+	// Kept is set on a row a resumed run took from the earlier results
+	// instead of sending it: it says nothing about this run's pace.
+	Kept bool
 
 	// Cells are the row as read, when Config.KeepCells asks for them (to
 	// write the rows that need fixing back out); nil for a row that could

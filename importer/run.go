@@ -364,7 +364,7 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 		}
 		switch {
 		case hasPrior && prior.Status.Final():
-			prior.Offset, prior.Cells = res.Offset, res.Cells
+			prior.Offset, prior.Cells, prior.Kept = res.Offset, res.Cells, true
 			res = prior
 		case problem != "":
 			res.Status, res.Message = Invalid, problem
@@ -373,6 +373,7 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 		case r.cfg.DryRun:
 			res.Status, res.Warnings = Valid, warn
 			if len(warn) > 0 {
+				res.Status = ValidWithWarnings
 				res.Message = "would be created, but some extended fields would not be saved"
 			}
 		case r.stopped.Err() != nil:
@@ -401,9 +402,9 @@ func (r *runner) stopMessage(attempts int, mayExist bool) string {
 	}
 	switch {
 	case mayExist:
-		return fmt.Sprintf("not finished: %s after %d attempts, one of which may have created the group; a resumed run looks it up", why, attempts)
+		return fmt.Sprintf("not finished: %s after %s, which may have created the group; a resumed run looks it up", why, Plural(attempts, "attempt"))
 	case attempts > 0:
-		return fmt.Sprintf("not finished: %s after %d attempts", why, attempts)
+		return fmt.Sprintf("not finished: %s after %s", why, Plural(attempts, "attempt"))
 	}
 	return "not sent: " + why
 }

@@ -291,3 +291,23 @@ func TestRunOnConflict(t *testing.T) {
 		})
 	}
 }
+
+// TestRunMarksKeptRows: a resumed run delivers the rows it takes from the
+// earlier results marked Kept, so that a display can leave them out of the
+// pace; the rows it sends are not.
+func TestRunMarksKeptRows(t *testing.T) {
+	h := newHarness(t, sandbox.Config{})
+	h.cfg.Prior = func(row int, id string) (importer.Result, bool, error) {
+		if id == "kept" {
+			return importer.Result{Row: row, ExternalID: id, Status: importer.Created, EntityID: 7, Attempts: 1}, true, nil
+		}
+		return importer.Result{}, false, nil
+	}
+	res, _, err := h.run(context.Background(), "externalId,maxGroupSize\nkept,1\nsent,2\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || !res[0].Kept || res[1].Kept || res[1].Status != importer.Created {
+		t.Errorf("results %+v", res)
+	}
+}

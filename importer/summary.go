@@ -11,6 +11,10 @@ type Summary struct {
 	Elapsed  time.Duration
 	DryRun   bool
 	Stopped  string // why the run stopped early, or ""
+
+	// Throttled and Retries, when the caller watched the run's Traffic:
+	// 429 answers, and requests sent again after a 429 or a failure.
+	Throttled, Retries int
 }
 
 // Rate is the achieved request rate per second over the run.

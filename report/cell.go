@@ -7,20 +7,14 @@ import (
 	"github.com/capillary-tools/groupimport/importer"
 )
 
-// formulaTriggers are the first characters that make a spreadsheet read a
-// cell as a formula (OWASP, "CSV Injection").
-const formulaTriggers = "=+-@\t\r"
-
-// needsQuote reports whether a text cell must be written with a leading
-// single quote. Quotes already at the start are skipped before looking for
-// a trigger, so that the quote added here can be told apart from the
-// cell's own: see restoreCell.
+// needsQuote is importer.IsFormula for strings and bytes: whether a text
+// cell must be written with a leading single quote (see restoreCell).
 func needsQuote[T ~string | ~[]byte](s T) bool {
 	i := 0
 	for i < len(s) && s[i] == '\'' {
 		i++
 	}
-	return i < len(s) && strings.IndexByte(formulaTriggers, s[i]) >= 0
+	return i < len(s) && strings.IndexByte(importer.FormulaTriggers, s[i]) >= 0
 }
 
 // restoreCell undoes the quoting of a text cell read from a results file.

@@ -1,7 +1,8 @@
 // Package report writes what a groupimport run leaves behind: the results
-// CSV, the closing summary (as text for people and as JSON for scripts) and
-// the live progress display. It reads the results CSV back too, because a
-// resumed run starts from it.
+// CSV, the closing summary (as text for people and as JSON for scripts), the
+// live progress display, the table of problems by kind ([Problems]) and the
+// file of rows to fix ([FailedOut]). It reads the results CSV back too,
+// because a resumed run starts from it.
 //
 // # Results file
 //

@@ -5,28 +5,25 @@ import (
 	"io"
 	"maps"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/capillary-tools/groupimport/importer"
-	"github.com/schollz/progressbar/v3"
 )
 
 // DefaultProgressInterval is how often line mode prints when
 // ProgressOptions.Interval is zero.
 const DefaultProgressInterval = 10 * time.Second
 
-const (
-	// barRefresh is how often the bar is redrawn. Rows arrive far faster
-	// than a terminal can usefully show, so Observe only counts and the
-	// redraw runs on its own clock.
-	barRefresh = 250 * time.Millisecond
-	// barThrottle keeps progressbar from drawing more often, whatever
-	// calls it.
-	barThrottle = 200 * time.Millisecond
-)
+// barRefresh is how often the bar is redrawn. Rows arrive far faster than a
+// terminal can usefully show, so Observe only counts and the redraw runs on
+// its own clock.
+const barRefresh = 250 * time.Millisecond
 
 // ProgressOptions configures a Progress.
 type ProgressOptions struct {
@@ -42,26 +39,51 @@ type ProgressOptions struct {
 	JSON bool
 	// Now is the clock for rates, ETAs and timestamps; nil means time.Now.
 	Now func() time.Time
+	// Width reports the terminal's columns; the bar is fitted to it on
+	// every redraw, so a resized window is followed. Nil asks the terminal
+	// behind the writer, or assumes 80 columns.
+	Width func() int
+	// ToSend is how many rows this run works on, when known before it
+	// starts (a resumed run: the rows not kept); the ETA then counts rows
+	// left instead of bytes.
+	ToSend int64
+	// Traffic, when set, shows the retries and 429s so far.
+	Traffic *importer.Traffic
+	// Pace, when set, is the pacer's current rate in requests a second
+	// (+Inf when unlimited), shown once the server has slowed the run.
+	Pace func() float64
+	// Held, when set, is how much longer the server's last 429 holds
+	// every request back; shown while it does.
+	Held func() time.Duration
 }
 
-// Progress shows how far a run is: rows done, counts by status, the row
-// rate and, when the input's size is known, the share done and an ETA. All
-// of them are computed over the whole run, which keeps the ETA steady when
-// the API makes the importer wait.
+// Progress shows how far a run is: rows done, counts by status, the rate
+// and, when the input's size is known, the share done and an ETA. The rate
+// and the ETA count only the rows this run sends: rows a resumed run keeps
+// from the earlier results go by at once and say nothing about the pace.
+// They are computed over the whole run, which keeps the ETA steady when the
+// API makes the importer wait.
 //
 // Observe only updates counters; drawing happens on a goroutine of its
-// own, at most a few times a second. Call Finish when the run ends.
+// own, a few times a second. Call Finish when the run ends.
 type Progress struct {
 	out   io.Writer
 	total int64 // input bytes, or -1
 	opts  ProgressOptions
 	start time.Time
-	bar   *progressbar.ProgressBar // nil in line mode
 
-	mu     sync.Mutex
-	rows   int64
-	offset int64
-	counts map[importer.Status]int64
+	mu        sync.Mutex
+	rows      int64
+	offset    int64
+	sent      int64 // rows not kept: this run's work
+	requested int64 // of those, rows that took a request
+	sentBytes int64 // input consumed by those rows
+	failed    int64 // rows sent that ended failed: their last failure was not retried
+	counts    map[importer.Status]int64
+
+	draw  sync.Mutex // held while writing to out
+	drawn bool       // a bar is on the screen
+	spin  int
 
 	stop   chan struct{}
 	done   chan struct{}
@@ -84,8 +106,11 @@ func newProgress(out io.Writer, total int64, opts ProgressOptions, refresh time.
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Width == nil {
+		opts.Width = terminalWidth(out)
+	}
 	if total <= 0 {
-		total = -1 // progressbar cannot show a share of an empty input
+		total = -1
 	}
 	p := &Progress{
 		out:    out,
@@ -102,29 +127,25 @@ func newProgress(out io.Writer, total int64, opts ProgressOptions, refresh time.
 	}
 	every := opts.Interval
 	if opts.Bar {
-		p.bar = newBar(out, total)
 		every = refresh
 	}
 	go p.loop(every)
 	return p
 }
 
-func newBar(out io.Writer, total int64) *progressbar.ProgressBar {
-	return progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(out),
-		progressbar.OptionThrottle(barThrottle),
-		progressbar.OptionClearOnFinish(),
-		// Its own ETA follows a few seconds of throughput and drops to
-		// 0s whenever the API makes the run wait; the description
-		// carries one over the whole run instead.
-		progressbar.OptionSetPredictTime(false),
-		progressbar.OptionShowDescriptionAtLineEnd(),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionSpinnerType(14),
-		// Its spinner goroutine reads state without its lock; the
-		// spinner turns on every redraw of ours instead.
-		progressbar.OptionSetSpinnerChangeInterval(0),
-	)
+// terminalWidth asks the terminal behind w for its width on every call:
+// cheap (one ioctl), and it follows a resized window without a signal
+// handler.
+func terminalWidth(w io.Writer) func() int {
+	f, ok := w.(*os.File)
+	return func() int {
+		if ok {
+			if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+				return cols
+			}
+		}
+		return 80
+	}
 }
 
 // Observe counts one finished row. Rows come in input order, so the row's
@@ -134,9 +155,33 @@ func (p *Progress) Observe(r importer.Result) {
 	p.rows++
 	p.counts[r.Status]++
 	if r.Offset > p.offset {
+		if !r.Kept {
+			p.sentBytes += r.Offset - p.offset
+		}
 		p.offset = r.Offset
 	}
+	if !r.Kept {
+		p.sent++
+		if r.Attempts > 0 {
+			p.requested++
+		}
+		if r.Status == importer.Failed && r.Attempts > 0 {
+			p.failed++
+		}
+	}
 	p.mu.Unlock()
+}
+
+// Println writes a line of its own (a log message) without tearing the
+// bar: the bar is cleared first and drawn again at the next refresh.
+func (p *Progress) Println(line string) {
+	p.draw.Lock()
+	defer p.draw.Unlock()
+	if p.drawn {
+		_, _ = io.WriteString(p.out, "\r\x1b[K")
+		p.drawn = false
+	}
+	_, _ = io.WriteString(p.out, strings.TrimRight(line, "\n")+"\n")
 }
 
 // Finish stops the display: the bar is cleared, to leave the terminal to
@@ -145,8 +190,13 @@ func (p *Progress) Finish() {
 	p.finish.Do(func() {
 		close(p.stop)
 		<-p.done
-		if p.bar != nil {
-			_ = p.bar.Finish()
+		if p.opts.Bar {
+			p.draw.Lock()
+			if p.drawn {
+				_, _ = io.WriteString(p.out, "\r\x1b[K")
+				p.drawn = false
+			}
+			p.draw.Unlock()
 			return
 		}
 		p.printLine()
@@ -162,8 +212,8 @@ func (p *Progress) loop(every time.Duration) {
 		case <-p.stop:
 			return
 		case <-t.C:
-			if p.bar != nil {
-				p.refresh()
+			if p.opts.Bar {
+				p.redraw()
 			} else {
 				p.printLine()
 			}
@@ -171,30 +221,37 @@ func (p *Progress) loop(every time.Duration) {
 	}
 }
 
-func (p *Progress) refresh() {
-	s := p.snapshot()
-	p.bar.Describe(s.describe(p.opts.DryRun))
-	value := s.offset
-	if p.total > 0 {
-		// Reaching max makes progressbar finish and clear the bar while
-		// the last rows may still be on their way.
-		value = min(value, p.total-1)
-	}
-	_ = p.bar.Set64(value)
+// redraw writes the bar over itself: a carriage return, a line that fits
+// the terminal (one column spare, so that no terminal wraps it), and an
+// erase to the end of the line for whatever a longer one left.
+func (p *Progress) redraw() {
+	line := p.BarLine(p.opts.Width())
+	p.draw.Lock()
+	defer p.draw.Unlock()
+	_, _ = io.WriteString(p.out, "\r"+line+"\x1b[K")
+	p.drawn = true
 }
 
 func (p *Progress) printLine() {
-	// Progress is best effort: a broken stderr must not stop the run.
+	// The line is made before taking the draw lock: making it asks the
+	// pacer, whose cut callback may be waiting on that lock to log.
+	var line []byte
 	if p.opts.JSON {
-		_, _ = p.out.Write(p.StatusJSON())
-		return
+		line = p.StatusJSON()
+	} else {
+		line = []byte(p.Status() + "\n")
 	}
-	_, _ = io.WriteString(p.out, p.Status()+"\n")
+	p.draw.Lock()
+	defer p.draw.Unlock()
+	// Progress is best effort: a broken stderr must not stop the run.
+	_, _ = p.out.Write(line)
 }
 
 // StatusJSON renders a status line as one JSON log record: time, level,
-// msg "progress", rows, counts (every status seen), ratePerSecond and, when
-// the input's size is known, donePercent and etaSeconds.
+// msg "progress", rows, counts (every status seen), ratePerSecond (rows
+// sent by this run), retries and throttled (with Traffic), pacePerSecond
+// (with Pace, when not unlimited), heldSeconds (while a 429 holds the run)
+// and, when the input's size is known, donePercent and etaSeconds.
 func (p *Progress) StatusJSON() []byte {
 	s := p.snapshot()
 	doc := struct {
@@ -204,6 +261,10 @@ func (p *Progress) StatusJSON() []byte {
 		Rows          int64            `json:"rows"`
 		Counts        map[string]int64 `json:"counts"`
 		RatePerSecond float64          `json:"ratePerSecond"`
+		Retries       *int64           `json:"retries,omitempty"`
+		Throttled     *int64           `json:"throttled,omitempty"`
+		PacePerSecond *float64         `json:"pacePerSecond,omitempty"`
+		HeldSeconds   *float64         `json:"heldSeconds,omitempty"`
 		DonePercent   *float64         `json:"donePercent,omitempty"`
 		ETASeconds    *float64         `json:"etaSeconds,omitempty"`
 	}{Time: s.now.UTC().Format(time.RFC3339Nano), Level: "INFO", Msg: "progress", Rows: s.rows, Counts: map[string]int64{}}
@@ -213,15 +274,26 @@ func (p *Progress) StatusJSON() []byte {
 		}
 	}
 	if s.elapsed > 0 {
-		doc.RatePerSecond = math.Round(float64(s.rows)/s.elapsed.Seconds()*1000) / 1000
+		doc.RatePerSecond = math.Round(s.perSecond()*1000) / 1000
+	}
+	if s.traffic {
+		doc.Retries, doc.Throttled = &s.retries, &s.throttled
+	}
+	if s.pace > 0 && !math.IsInf(s.pace, 1) {
+		pace := math.Round(s.pace*1000) / 1000
+		doc.PacePerSecond = &pace
+	}
+	if s.held > 0 {
+		held := math.Round(s.held.Seconds()*10) / 10
+		doc.HeldSeconds = &held
 	}
 	if s.total > 0 {
 		pct := math.Round(float64(min(s.offset, s.total))/float64(s.total)*1000) / 10
 		doc.DonePercent = &pct
-		if eta, ok := s.eta(); ok {
-			secs := math.Round(eta.Seconds())
-			doc.ETASeconds = &secs
-		}
+	}
+	if eta, ok := s.eta(); ok {
+		secs := math.Round(eta.Seconds())
+		doc.ETASeconds = &secs
 	}
 	data, _ := json.Marshal(doc)
 	return append(data, '\n')
@@ -229,12 +301,15 @@ func (p *Progress) StatusJSON() []byte {
 
 // Status renders the line that line mode prints, for example
 //
-//	2026-11-25T22:30:00Z progress: rows=1200 created=1100 conflict=3 failed=0 rate=98.5/min done=37.5% eta=2h10m
+//	2026-11-25T22:30:00Z progress: rows=1200 created=1100 conflict=3 failed=0 rate=98.5/min retries=4 throttled=2 pace=84.0/min done=37.5% eta=2h10m
 //
 // The timestamp is UTC and the rest key=value pairs, for log shippers.
 // created, conflict and failed (valid and invalid in a dry run) are always
-// present, other statuses once they occur; done and eta only when the
-// input's size is known, eta once a row is done.
+// present, other statuses once they occur; rate counts the rows this run
+// sent; retries and throttled (429 answers) when the run watches its
+// traffic, pace (the rate requests leave at now) when the run is paced,
+// held while a 429's pause holds every request back; done and eta
+// only when the input's size is known, eta once a row is done.
 func (p *Progress) Status() string {
 	s := p.snapshot()
 	var b strings.Builder
@@ -247,11 +322,20 @@ func (p *Progress) Status() string {
 		}
 	}
 	b.WriteString(" rate=" + s.rate())
+	if s.traffic {
+		b.WriteString(" retries=" + strconv.FormatInt(s.retries, 10) + " throttled=" + strconv.FormatInt(s.throttled, 10))
+	}
+	if s.pace > 0 && !math.IsInf(s.pace, 1) {
+		b.WriteString(" pace=" + formatRate(s.pace))
+	}
+	if s.held > 0 {
+		b.WriteString(" held=" + formatDuration(s.held))
+	}
 	if s.total > 0 {
 		b.WriteString(" done=" + s.percent())
-		if eta, ok := s.eta(); ok {
-			b.WriteString(" eta=" + formatDuration(eta))
-		}
+	}
+	if eta, ok := s.eta(); ok {
+		b.WriteString(" eta=" + formatDuration(eta))
 	}
 	return b.String()
 }
@@ -267,34 +351,82 @@ func alwaysShown(st importer.Status, dryRun bool) bool {
 
 // snapshot is a consistent copy of a Progress's counters.
 type snapshot struct {
-	now     time.Time
-	elapsed time.Duration
-	total   int64
-	rows    int64
-	offset  int64
-	counts  map[importer.Status]int64
+	now       time.Time
+	elapsed   time.Duration
+	total     int64
+	rows      int64
+	offset    int64
+	sent      int64
+	requested int64
+	dryRun    bool
+	sentBytes int64
+	toSend    int64
+	counts    map[importer.Status]int64
+
+	traffic            bool
+	retries, throttled int64
+	pace               float64       // 0 when unknown
+	held               time.Duration // 0 when not held
 }
 
 func (p *Progress) snapshot() snapshot {
 	now := p.opts.Now()
+	var pace float64
+	if p.opts.Pace != nil {
+		pace = p.opts.Pace()
+	}
+	var held time.Duration
+	if p.opts.Held != nil {
+		held = p.opts.Held()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return snapshot{
-		now:     now,
-		elapsed: now.Sub(p.start),
-		total:   p.total,
-		rows:    p.rows,
-		offset:  p.offset,
-		counts:  maps.Clone(p.counts),
+	s := snapshot{
+		now:       now,
+		elapsed:   now.Sub(p.start),
+		total:     p.total,
+		rows:      p.rows,
+		offset:    p.offset,
+		sent:      p.sent,
+		requested: p.requested,
+		dryRun:    p.opts.DryRun,
+		sentBytes: p.sentBytes,
+		toSend:    p.opts.ToSend,
+		counts:    maps.Clone(p.counts),
+		pace:      pace,
+		held:      held,
 	}
+	if t := p.opts.Traffic; t != nil {
+		s.traffic = true
+		s.throttled = t.Throttled.Load()
+		// Every 429 and every failed answer is sent again, except the
+		// last failure of a row that ran out of attempts.
+		s.retries = max(s.throttled+t.Failed.Load()-p.failed, 0)
+	}
+	return s
 }
 
-// rate is rows per second (or minute) over the whole run.
-func (s snapshot) rate() string {
+// perSecond is the rows this run sent to the API a second, over the whole
+// run: rows kept by a resume, and rows that needed no request (invalid,
+// duplicate), would make it look faster than the pace. A dry run sends
+// nothing and counts the rows it checked.
+func (s snapshot) perSecond() float64 {
 	if s.elapsed <= 0 {
-		return formatRate(0)
+		return 0
 	}
-	return formatRate(float64(s.rows) / s.elapsed.Seconds())
+	if s.dryRun {
+		return float64(s.sent) / s.elapsed.Seconds()
+	}
+	return float64(s.requested) / s.elapsed.Seconds()
+}
+
+// rate is perSecond as people read it.
+func (s snapshot) rate() string { return formatRate(s.perSecond()) }
+
+// showPace reports whether the pacer's rate is worth showing: once the
+// server answered 429, the pace is what explains the rate.
+func (s snapshot) showPace() bool {
+	return s.pace > 0 && !math.IsInf(s.pace, 1) && s.throttled > 0
 }
 
 func (s snapshot) percent() string {
@@ -302,57 +434,151 @@ func (s snapshot) percent() string {
 	return strconv.FormatFloat(f, 'f', 1, 64) + "%"
 }
 
-// eta assumes the rest of the input goes as fast, in bytes, as the part
-// done so far.
+// eta assumes the rest goes as fast as the rows this run sent so far: in
+// rows when the number to send is known, else in bytes of input.
 func (s snapshot) eta() (time.Duration, bool) {
-	if s.total <= 0 || s.offset <= 0 || s.elapsed <= 0 {
+	switch {
+	case s.elapsed <= 0 || s.sent <= 0:
+		return 0, false
+	case s.toSend > 0:
+		left := max(s.toSend-s.sent, 0)
+		return time.Duration(float64(s.elapsed) * float64(left) / float64(s.sent)), true
+	case s.total <= 0 || s.sentBytes <= 0:
 		return 0, false
 	}
 	left := max(s.total-s.offset, 0)
-	return time.Duration(float64(s.elapsed) * float64(left) / float64(s.offset)), true
+	return time.Duration(float64(s.elapsed) * float64(left) / float64(s.sentBytes)), true
 }
 
-// describe renders the text beside the bar, as short as it can be since
-// a line that wraps breaks the redraw:
+// item is one piece of the text beside the bar; the lower its rank the
+// longer it stays when the terminal is narrow.
+type item struct {
+	text string
+	rank int
+}
+
+// items lists the text beside the bar in display order.
+func (s snapshot) items(dryRun bool) []item {
+	var items []item
+	add := func(label string, n int64, rank int, always bool) {
+		if always || n != 0 {
+			items = append(items, item{label + " " + strconv.FormatInt(n, 10), rank})
+		}
+	}
+	if dryRun {
+		add("valid", s.counts[importer.Valid], 1, true)
+		add("warnings", s.counts[importer.ValidWithWarnings], 2, false)
+		add("invalid", s.counts[importer.Invalid], 2, true)
+		add("duplicate", s.counts[importer.Duplicate], 5, false)
+		add("skipped", s.counts[importer.Skipped], 5, false)
+	} else {
+		add("created", s.counts[importer.Created]+s.counts[importer.CreatedWithWarnings], 1, true)
+		add("exists", s.counts[importer.Exists]+s.counts[importer.Updated], 6, false)
+		add("conflict", s.counts[importer.Conflict], 6, true)
+		add("failed", s.counts[importer.Failed], 2, true)
+		add("rejected", s.counts[importer.Rejected], 5, false)
+		add("invalid", s.counts[importer.Invalid], 5, false)
+		add("duplicate", s.counts[importer.Duplicate], 7, false)
+		add("skipped", s.counts[importer.Skipped], 5, false)
+	}
+	items = append(items, item{strconv.FormatInt(s.rows, 10) + " rows", 4}, item{s.rate(), 3})
+	if s.traffic && s.retries+s.throttled > 0 {
+		items = append(items, item{"retries " + strconv.FormatInt(s.retries, 10), 2}, item{"429s " + strconv.FormatInt(s.throttled, 10), 2})
+	}
+	if s.held > 0 {
+		items = append(items, item{"held " + formatDuration(s.held) + " by 429", 2})
+	} else if s.showPace() {
+		items = append(items, item{"pace " + formatRate(s.pace), 2})
+	}
+	if eta, ok := s.eta(); ok {
+		items = append(items, item{"eta " + formatDuration(eta), 0})
+	}
+	return items
+}
+
+// describe renders every item, as the bar shows them on a wide terminal:
 //
 //	created 1100 · conflict 3 · failed 0 · 1200 rows · 98.5/min · eta 2h10m
-//
-// created includes created_with_warnings; rejected, invalid, duplicate and
-// skipped appear once they occur.
 func (s snapshot) describe(dryRun bool) string {
-	type item struct {
-		label string
-		n     int64
-		shown bool
-	}
-	var items []item
-	if dryRun {
-		items = []item{
-			{"valid", s.counts[importer.Valid], true},
-			{"invalid", s.counts[importer.Invalid], true},
-			{"duplicate", s.counts[importer.Duplicate], false},
-			{"skipped", s.counts[importer.Skipped], false},
-		}
-	} else {
-		items = []item{
-			{"created", s.counts[importer.Created] + s.counts[importer.CreatedWithWarnings], true},
-			{"conflict", s.counts[importer.Conflict], true},
-			{"failed", s.counts[importer.Failed], true},
-			{"rejected", s.counts[importer.Rejected], false},
-			{"invalid", s.counts[importer.Invalid], false},
-			{"duplicate", s.counts[importer.Duplicate], false},
-			{"skipped", s.counts[importer.Skipped], false},
-		}
-	}
+	return joinItems(s.items(dryRun), 99)
+}
+
+const itemSep = " · "
+
+func joinItems(items []item, maxRank int) string {
 	var b strings.Builder
 	for _, it := range items {
-		if it.shown || it.n != 0 {
-			b.WriteString(it.label + " " + strconv.FormatInt(it.n, 10) + " · ")
+		if it.rank > maxRank {
+			continue
 		}
-	}
-	b.WriteString(strconv.FormatInt(s.rows, 10) + " rows · " + s.rate())
-	if eta, ok := s.eta(); ok {
-		b.WriteString(" · eta " + formatDuration(eta))
+		if b.Len() > 0 {
+			b.WriteString(itemSep)
+		}
+		b.WriteString(it.text)
 	}
 	return b.String()
+}
+
+const (
+	barMin = 10
+	barMax = 30
+)
+
+// BarLine renders the bar for a terminal of the given width; the line is
+// at most width-1 columns wide, so the cursor never reaches the last
+// column and no terminal wraps it:
+//
+//	37% [###########                   ] created 1100 · conflict 3 · failed 0 · 1200 rows · 98.5/min · eta 2h10m
+//
+// On a narrow terminal the least useful items go first, then the bar
+// shrinks, then it goes.
+func (p *Progress) BarLine(width int) string {
+	s := p.snapshot()
+	limit := max(width-1, 1)
+	items := s.items(p.opts.DryRun)
+	var head string
+	known := s.total > 0
+	if known {
+		head = strconv.Itoa(int(min(s.offset, s.total)*100/s.total)) + "%"
+		head = strings.Repeat(" ", 4-len(head)) + head + " "
+	} else {
+		p.spin = (p.spin + 1) % len(spinner)
+		head = spinner[p.spin:p.spin+1] + " "
+	}
+	bar := func(n int) string {
+		if !known || n <= 0 {
+			return ""
+		}
+		fill := int(min(s.offset, s.total) * int64(n) / s.total)
+		return "[" + strings.Repeat("#", fill) + strings.Repeat(" ", n-fill) + "] "
+	}
+	// Items give way, least useful first, while the bar keeps at least
+	// barMin columns; the counts that explain a slow run (failed, retries,
+	// 429s, pace) outrank the bar, which goes before they do.
+	for rank := 99; rank >= 0; rank-- {
+		desc := joinItems(items, rank)
+		room := limit - len(head) - runeLen(desc)
+		switch {
+		case known && room >= barMin+3:
+			return head + bar(min(room-3, barMax)) + desc
+		case (!known || rank <= keepRank) && room >= 0:
+			return head + desc
+		}
+	}
+	return clipColumns(head+joinItems(items, 0), limit)
+}
+
+// keepRank is the rank of the items that stay on the line when the bar
+// itself has to go.
+const keepRank = 2
+
+const spinner = `|/-\`
+
+func runeLen(s string) int { return len([]rune(s)) }
+
+func clipColumns(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

@@ -69,10 +69,14 @@ func PrintSummary(w io.Writer, s importer.Summary, resultsPath string) {
 }
 
 func requestsText(s importer.Summary) string {
-	if s.Requests == 0 || s.Elapsed <= 0 {
-		return strconv.Itoa(s.Requests)
+	text := strconv.Itoa(s.Requests)
+	if s.Requests > 0 && s.Elapsed > 0 {
+		text += " at " + formatRate(s.Rate())
 	}
-	return fmt.Sprintf("%d at %s", s.Requests, formatRate(s.Rate()))
+	if s.Retries > 0 || s.Throttled > 0 {
+		text += fmt.Sprintf(" (%s, %d answered 429)", importer.Plural(s.Retries, "retry"), s.Throttled)
+	}
+	return text
 }
 
 // summaryStatuses lists importer.Statuses followed by any other status in
@@ -94,6 +98,8 @@ type summaryJSON struct {
 	Rows           int           `json:"rows"`
 	Counts         orderedCounts `json:"counts"`
 	Requests       int           `json:"requests"`
+	Retries        int           `json:"retries"`
+	Throttled      int           `json:"throttled"`
 	ElapsedSeconds float64       `json:"elapsedSeconds"`
 	RatePerSecond  float64       `json:"ratePerSecond"`
 	Started        string        `json:"started"`
@@ -161,6 +167,8 @@ func newSummaryJSON(s importer.Summary, resultsPath string) summaryJSON {
 		Rows:           s.Rows,
 		Counts:         orderedCounts{s.Counts},
 		Requests:       s.Requests,
+		Retries:        s.Retries,
+		Throttled:      s.Throttled,
 		ElapsedSeconds: round3(s.Elapsed.Seconds()),
 		RatePerSecond:  round3(s.Rate()),
 		Started:        s.Started.UTC().Format(time.RFC3339),
@@ -203,4 +211,23 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// RowLine is one row that needs attention (rejected, failed, invalid) as a
+// JSON log record, for --log-format json: time, level "WARN", msg "row",
+// row, externalId, status, code (0 when none), message and requestId.
+func RowLine(r importer.Result, now time.Time) []byte {
+	doc := struct {
+		Time       string `json:"time"`
+		Level      string `json:"level"`
+		Msg        string `json:"msg"`
+		Row        int    `json:"row"`
+		ExternalID string `json:"externalId"`
+		Status     string `json:"status"`
+		Code       int    `json:"code"`
+		Message    string `json:"message"`
+		RequestID  string `json:"requestId"`
+	}{now.UTC().Format(time.RFC3339Nano), "WARN", "row", r.Row, r.ExternalID, string(r.Status), r.Code, r.Message, r.RequestID}
+	data, _ := json.Marshal(doc)
+	return append(data, '\n')
 }

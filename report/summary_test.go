@@ -118,6 +118,7 @@ func TestWriteSummaryJSON(t *testing.T) {
     "exists": 0,
     "updated": 0,
     "valid": 0,
+    "valid_with_warnings": 0,
     "conflict": 0,
     "rejected": 0,
     "failed": 2,
@@ -126,6 +127,8 @@ func TestWriteSummaryJSON(t *testing.T) {
     "skipped": 0
   },
   "requests": 110,
+  "retries": 0,
+  "throttled": 0,
   "elapsedSeconds": 66.123,
   "ratePerSecond": 1.664,
   "started": "2026-11-25T20:00:00Z",

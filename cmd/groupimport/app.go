@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 )
 
 // Exit codes; the README documents them.
 const (
 	exitOK          = 0   // every row created (dry run: every row valid)
 	exitRowsFailed  = 1   // the run finished but some rows are not created
-	exitUsage       = 2   // bad flag, unreadable file, missing column: nothing was sent
+	exitUsage       = 2   // bad flag, unreadable file, missing column, no data rows: nothing was sent
 	exitAborted     = 3   // the run stopped itself: credentials rejected, too many errors, results unwritable
 	exitInterrupted = 130 // Ctrl-C or SIGTERM
 )
@@ -83,7 +84,7 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	case "sandbox":
 		err = runSandbox(ctx, args[1:], env)
 	case "version", "--version", "-version":
-		fmt.Fprintln(env.Stdout, "groupimport", version)
+		fmt.Fprintln(env.Stdout, "groupimport", versionString(version, debug.ReadBuildInfo))
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(env.Stdout, topUsage)
 	default:
@@ -123,3 +124,49 @@ var (
 
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+// versionString is the version to print: the stamped one, else what the Go
+// toolchain recorded in the binary (go install pkg@v1.2.3 records the
+// module version; go build in a checkout, the VCS revision), else "dev".
+func versionString(stamped string, info func() (*debug.BuildInfo, bool)) string {
+	if stamped != "" && stamped != "dev" {
+		return stamped
+	}
+	bi, ok := info()
+	if !ok || bi == nil {
+		return stamped
+	}
+	v := bi.Main.Version
+	if v == "(devel)" {
+		v = ""
+	}
+	var rev, at string
+	var dirty bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	switch {
+	case v != "" && rev != "":
+		return v + " (" + rev + ")"
+	case v != "":
+		return v
+	case rev != "" && at != "":
+		return "dev (" + rev + ", " + at + ")"
+	case rev != "":
+		return "dev (" + rev + ")"
+	}
+	return stamped
+}

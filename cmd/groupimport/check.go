@@ -62,7 +62,7 @@ type checkOptions struct {
 
 func runCheck(ctx context.Context, args []string, env *Env) error {
 	var o checkOptions
-	fs := newFlagSet("check", checkUsage, env.Stderr)
+	fs := newFlagSet("check")
 	fs.StringVar(&o.conn.host, "host", env.Getenv("CAP_HOST"), "API base `URL` (env CAP_HOST)")
 	fs.StringVar(&o.conn.cluster, "cluster", "", "Capillary cluster `NAME` instead of --host: "+clusterNames())
 	fs.BoolVar(&o.conn.useSandbox, "sandbox", false, "check a local sandbox API started for the purpose")
@@ -71,12 +71,9 @@ func runCheck(ctx context.Context, args []string, env *Env) error {
 	fs.BoolVar(&o.json, "json", false, "print the checklist as JSON on stdout, for scripts")
 	fs.StringVar(&o.saveExt, "save-ext-fields", "", "save the org's extended-field catalogue (the JSON of GET /v2/extendedFields) to `FILE`, for --ext-fields")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing --save-ext-fields file")
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return errHelp
-	}
+	pos, err := parseFlags(fs, "check", checkUsage, args, env.Stderr)
 	if err != nil {
-		return &exitError{exitUsage, errQuiet}
+		return err
 	}
 	if len(pos) > 0 {
 		return usagef("check takes no arguments; got %q. See groupimport check --help", pos)

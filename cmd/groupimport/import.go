@@ -36,29 +36,36 @@ Examples:
 `
 
 type importOptions struct {
-	host, cluster, out, summaryJSON     string
-	rate                                string
-	workers, burst, maxAttempts         int
-	maxGroupSize                        int64
-	timeout, drain                      time.Duration
-	dryRun, useSandbox, noProgress      bool
-	overwrite, insecureHTTP             bool
-	resume                              bool
-	logFormat                           string
-	onConflict, failedOut, extFields    string
-	encoding, delimiter, sheet, mapSpec string
-	format                              string
-	headerRow                           int
-	maxErrors                           string
-	hostSet                             bool // --host given on the command line
+	host, cluster, out, summaryJSON string
+	rate                            rateFlag
+	workers, burst, maxAttempts     int
+	maxGroupSize                    int64
+	timeout, drain                  time.Duration
+	dryRun, useSandbox, noProgress  bool
+	overwrite, insecureHTTP         bool
+	resume, allowEmpty              bool
+	logFormat, onConflict           choiceFlag
+	failedOut, extFields            string
+	encoding, format                string
+	delimiter                       delimiterFlag
+	sheet, mapSpec                  string
+	headerRow                       headerRowFlag
+	maxErrors                       maxErrorsFlag
+	hostSet                         bool     // --host given on the command line
+	args                            []string // as given, for the resume command
+	command                         string   // import or validate
 }
 
 func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
+	o.rate = rateFlag{text: "100/min", limit: 100.0 / 60}
+	o.maxErrors = maxErrorsFlag{count: -1}
+	o.logFormat = choiceFlag{"text", []string{"text", "json"}}
+	o.onConflict = choiceFlag{"report", []string{"report", "lookup", "update"}}
 	fs.StringVar(&o.host, "host", getenv("CAP_HOST"), "API base `URL`, e.g. https://eu.api.capillarytech.com (env CAP_HOST)")
 	fs.StringVar(&o.cluster, "cluster", "", "Capillary cluster `NAME` instead of --host: "+clusterNames())
 	fs.StringVar(&o.out, "out", "", "results CSV `FILE` (default: the input name with .results.csv; required with stdin)")
 	fs.IntVar(&o.workers, "workers", 4, "concurrent requests")
-	fs.StringVar(&o.rate, "rate", "100/min", "request `RATE` shared by all workers: 100/min, 5/s, unlimited")
+	fs.Var(&o.rate, "rate", "request `RATE` shared by all workers: 100/min, 5/s, 6000/h, unlimited")
 	fs.IntVar(&o.burst, "burst", 1, "requests the limiter may send at once after a pause")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per request")
 	fs.DurationVar(&o.drain, "drain-timeout", 0, "after Ctrl-C, how long requests in flight may finish (default: --timeout)")
@@ -70,17 +77,18 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress bar or periodic status lines")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file")
 	fs.StringVar(&o.encoding, "encoding", "", "force the CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
-	fs.StringVar(&o.delimiter, "delimiter", "", "force the CSV delimiter: , ; tab | (default: sniffed from the header line)")
+	fs.Var(&o.delimiter, "delimiter", "force the CSV `DELIMITER`: , ; tab | (default: sniffed from the header line)")
 	fs.StringVar(&o.sheet, "sheet", "", "XLSX: the sheet `NAME` to read (default: the first)")
-	fs.IntVar(&o.headerRow, "header-row", 0, "the spreadsheet row `N` holding the header (default: found among the first 20 rows)")
+	fs.Var(&o.headerRow, "header-row", "the spreadsheet row `N` holding the header (default: found among the first 20 rows)")
 	fs.StringVar(&o.mapSpec, "map", "", "rename columns: `\"Fleet Code=externalId,Name=groupName,Size=maxGroupSize,Tier=ext.tier\"`")
 	fs.StringVar(&o.format, "format", "", "the input's format, csv or xlsx (default: from its content)")
-	fs.StringVar(&o.onConflict, "on-conflict", "report", "when a group exists (1633): `report` it as conflict, lookup (exists when it matches the row), or update it to the row (PUT)")
-	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows that did not end created/exists/updated to `FILE`, in the input's columns, to fix and import alone")
+	fs.Var(&o.onConflict, "on-conflict", "when a group exists (1633): `report` it as conflict, lookup (exists when it matches the row), or update it to the row (PUT)")
+	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows that did not end created/exists/updated to `FILE`, in the input's columns plus groupimport_error (why), to fix and import alone")
 	fs.StringVar(&o.extFields, "ext-fields", "", "the org's extended-field catalogue `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields): predict 91016/91017 before sending")
-	fs.StringVar(&o.logFormat, "log-format", "text", "stderr messages as `text` or json (one record a line, for log shippers)")
+	fs.Var(&o.logFormat, "log-format", "stderr messages as `text` or json (one record a line, for log shippers)")
 	fs.BoolVar(&o.resume, "resume", false, "carry on from the results file of an earlier run of the same input: settled rows are kept, the rest are sent")
-	fs.StringVar(&o.maxErrors, "max-errors", "", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
+	fs.Var(&o.maxErrors, "max-errors", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
+	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "an input with no data rows is a success (exit 0), not an error (exit 2)")
 	fs.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow a plain http:// host that is not loopback (credentials travel unencrypted)")
 }
 
@@ -89,21 +97,16 @@ func runImport(ctx context.Context, args []string, env *Env, validateOnly bool) 
 	if validateOnly {
 		name = "validate"
 	}
-	var o importOptions
-	fs := newFlagSet(name, importUsage, env.Stderr)
+	o := importOptions{args: args, command: name}
+	fs := newFlagSet(name)
 	o.register(fs, env.Getenv)
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return errHelp
-	}
+	pos, err := parseFlags(fs, name, importUsage, args, env.Stderr)
 	if err != nil {
-		return &exitError{exitUsage, errQuiet}
+		return err
 	}
 	fs.Visit(func(f *flag.Flag) { o.hostSet = o.hostSet || f.Name == "host" })
 	o.dryRun = o.dryRun || validateOnly
-	if err := env.log.setFormat(o.logFormat); err != nil {
-		return err
-	}
+	env.log.json = o.logFormat.value == "json"
 	if len(pos) != 1 {
 		return usagef("%s takes one input FILE (or - for stdin); got %d. See groupimport %s --help", name, len(pos), name)
 	}
@@ -113,10 +116,6 @@ func runImport(ctx context.Context, args []string, env *Env, validateOnly bool) 
 func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) error {
 	if err := o.check(); err != nil {
 		return err
-	}
-	limit, err := parseRate(o.rate)
-	if err != nil {
-		return usagef("%v", err)
 	}
 	out, err := o.resultsPath(inputPath)
 	if err != nil {
@@ -130,8 +129,8 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	defer in.Close()
 	recs, cols, size := in.Records, in.Columns, in.Size
 	env.log.infof("reading %s", describeInput(in))
-	for _, u := range cols.Unknown {
-		env.log.warnf("column %q is not a known field and is ignored (known: externalId, groupName, maxGroupSize, limit, ext.NAME; rename with --map)", u)
+	if len(cols.Unknown) > 0 {
+		env.log.warnf("%s (known: externalId, groupName, maxGroupSize, limit, ext.NAME; rename with --map)", unknownColumns(cols.Unknown))
 	}
 
 	var client *capillary.Client
@@ -149,7 +148,7 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	}
 	cfg := importer.Config{
 		Validator:    &importer.Validator{Cols: cols, MaxGroupSize: o.maxGroupSize, ExtTypes: extTypes},
-		OnConflict:   importer.OnConflict(o.onConflict),
+		OnConflict:   importer.OnConflict(o.onConflict.value),
 		KeepCells:    o.failedOut != "",
 		DryRun:       o.dryRun,
 		Workers:      o.workers,
@@ -166,23 +165,22 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 			return err
 		}
 	}
-	maxErrors, maxRate, err := parseMaxErrors(o.maxErrors)
-	if err != nil {
-		return err
+	cfg.MaxErrorRate = o.maxErrors.share
+	if o.maxErrors.count >= 0 {
+		cfg.StopAfterErrors = o.maxErrors.count + 1
 	}
-	cfg.MaxErrorRate = maxRate
-	if maxErrors >= 0 {
-		cfg.StopAfterErrors = maxErrors + 1
-	}
+	var d display
 	if !o.dryRun {
-		cfg.API = client
-		cfg.Pacer = importer.NewLimiter(limit, o.burst)
-		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), client.Host(), formatRate(limit), o.workers, out)
+		d.traffic = new(importer.Traffic)
+		cfg.API = d.traffic.Watch(client)
+		d.limiter = importer.NewLimiter(o.rate.limit, o.burst)
+		cfg.Pacer = d.limiter
+		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), client.Host(), o.rate.text, o.workers, out)
 	}
 
 	unlock, err := report.Lock(out)
 	if err != nil {
-		return usagef("%v; wait for it to finish or choose another --out", err)
+		return lockError(out, err)
 	}
 	defer unlock()
 	writeTo := out
@@ -201,40 +199,22 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 		defer closePrior()
 		cfg.Prior = prior
 		writeTo = partialPath(out)
-		env.log.infof("resuming: %d rows already settled in %s are kept; %d rows to do", kept, out, todo)
+		d.toSend = int64(todo)
+		env.log.infof("resuming: %s already settled in %s %s kept; %s to do", importer.Plural(kept, "row"), out, isAre(kept), importer.Plural(todo, "row"))
 	}
-	var fo *failedOut
 	if o.failedOut != "" {
-		if fo, err = newFailedOut(o.failedOut, cols.Names, in.Delimiter, o.dryRun); err != nil {
-			return err
+		if d.failedOut, err = report.CreateFailedOut(o.failedOut, cols.Names, cols.Error, in.Delimiter, o.dryRun); err != nil {
+			return usagef("--failed-out: %v", err)
 		}
 	}
 	w, err := report.Create(writeTo)
 	if err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
-	probs := newProblems()
-	var prog *report.Progress
-	if !o.noProgress {
-		prog = report.NewProgress(env.Stderr, size, report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, DryRun: o.dryRun, JSON: env.log.json})
-	}
-	cfg.Sink = func(r importer.Result) error {
-		if prog != nil {
-			prog.Observe(r)
-		}
-		probs.add(r)
-		if fo != nil {
-			if err := fo.write(r); err != nil {
-				return fmt.Errorf("--failed-out: %w", err)
-			}
-		}
-		return w.Write(r)
-	}
+	cfg.Sink = d.start(o, env, size, w)
 
 	sum, runErr := importer.Run(ctx, recs, cfg)
-	if prog != nil {
-		prog.Finish()
-	}
+	d.stop(env, &sum)
 	if err := w.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("%w: closing the results: %w", importer.ErrAborted, err)
 	}
@@ -243,31 +223,39 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 			runErr = fmt.Errorf("%w: %w", importer.ErrAborted, err)
 		}
 	}
-	if fo != nil {
-		if err := fo.close(); err != nil && runErr == nil {
+	if d.failedOut != nil {
+		if err := d.failedOut.Close(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("%w: --failed-out: %w", importer.ErrAborted, err)
 		}
 	}
-	if env.log.json {
-		env.Stderr.Write(report.SummaryLine(sum, out, time.Now()))
-	} else {
-		probs.print(env.Stderr)
-		report.PrintSummary(env.Stderr, sum, out)
-	}
-	if fo != nil {
-		env.log.infof("%s", fo.describe())
-	}
+	d.summary(env, sum, out)
 	if o.summaryJSON != "" {
 		if err := report.WriteSummaryJSON(o.summaryJSON, sum, out); err != nil {
 			env.log.errorf("writing --summary-json: %v", err)
 		}
 	}
-	return exitFor(sum, runErr, o.resumeHint(inputPath, out))
+	if sum.Rows == 0 && runErr == nil {
+		if o.allowEmpty {
+			env.log.infof("no data rows in %s (--allow-empty: not an error)", displayName(inputPath))
+			return nil
+		}
+		return &exitError{exitUsage, fmt.Errorf("no data rows in %s: the file has a header and nothing under it, so nothing was imported; pass --allow-empty where an empty file is normal", displayName(inputPath))}
+	}
+	return exitFor(sum, runErr, o.resumeHint(sum, runErr))
 }
 
-// resumeHint tells the user how to carry on after a run that stopped.
-func (o *importOptions) resumeHint(input, out string) string {
-	return fmt.Sprintf("to carry on, run the same command with --resume: groupimport import --resume --out %s [your other flags] %s", out, input)
+// resumeHint is the command that carries on after a run that left rows to
+// send, or "" when a resume would not help: a dry run, a sandbox (which is
+// gone with this process), rejected credentials (the same again), or a run
+// whose every row is settled.
+func (o *importOptions) resumeHint(sum importer.Summary, runErr error) string {
+	switch {
+	case o.dryRun || o.useSandbox || errors.Is(runErr, capillary.ErrUnauthorized):
+		return ""
+	case runErr == nil && sum.Counts[importer.Failed]+sum.Counts[importer.Skipped] == 0:
+		return ""
+	}
+	return "to carry on, run: " + resumeCommand(o.command, o.args)
 }
 
 // openPrior opens the earlier results for Config.Prior.
@@ -283,23 +271,42 @@ func openPrior(out string) (func(int, string) (importer.Result, bool, error), fu
 	return p.At, func() { p.Close(); f.Close() }, nil
 }
 
-// exitFor maps how the run ended to an exit code and a closing hint.
+// exitFor maps how the run ended to an exit code and a closing hint ("" for
+// none).
 func exitFor(sum importer.Summary, err error, hint string) error {
+	withHint := func(msg string) error {
+		if hint == "" {
+			return errors.New(msg)
+		}
+		return errors.New(msg + "\n" + hint)
+	}
 	switch {
 	case errors.Is(err, importer.ErrInterrupted):
-		return &exitError{exitInterrupted, fmt.Errorf("interrupted; rows not finished are marked skipped; %s", hint)}
+		return &exitError{exitInterrupted, withHint("interrupted; rows not finished are marked skipped")}
 	case errors.Is(err, capillary.ErrUnauthorized):
 		return &exitError{exitAborted, fmt.Errorf("%w; check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET, and that they belong to this host", err)}
 	case errors.Is(err, importer.ErrAborted):
-		return &exitError{exitAborted, fmt.Errorf("%w\n%s", err, hint)}
+		return &exitError{exitAborted, withHint(err.Error())}
 	case err != nil:
 		return &exitError{exitAborted, err}
+	case !sum.OK() && sum.DryRun && sum.Counts[importer.ValidWithWarnings] > 0 && sum.Counts[importer.ValidWithWarnings] == nonOK(sum):
+		return &exitError{exitRowsFailed, withHint(importer.Plural(sum.Counts[importer.ValidWithWarnings], "row") + " would lose extended fields (valid_with_warnings); see the problems above and the results file")}
 	case !sum.OK() && sum.DryRun:
-		return &exitError{exitRowsFailed, errors.New("some rows would not be sent; see the table above and the results file")}
+		return &exitError{exitRowsFailed, withHint("some rows would not be sent as they are; see the problems above and the results file")}
 	case !sum.OK():
-		return &exitError{exitRowsFailed, errors.New("some rows were not created; see the status and message columns of the results")}
+		return &exitError{exitRowsFailed, withHint("some rows were not created; see the status and message columns of the results")}
 	}
 	return nil
+}
+
+func nonOK(sum importer.Summary) int {
+	n := 0
+	for st, c := range sum.Counts {
+		if !st.OK() {
+			n += c
+		}
+	}
+	return n
 }
 
 func (o *importOptions) check() error {
@@ -314,8 +321,6 @@ func (o *importOptions) check() error {
 		return usagef("--timeout %s: want a positive duration such as 30s", o.timeout)
 	case o.maxGroupSize < 1:
 		return usagef("--max-group-size %d: want a positive number", o.maxGroupSize)
-	case o.onConflict != "report" && o.onConflict != "lookup" && o.onConflict != "update":
-		return usagef("--on-conflict %q: want report, lookup or update", o.onConflict)
 	case o.resume && o.overwrite:
 		return usagef("--resume carries on from the results file and --overwrite replaces it: pick one")
 	case o.resume && o.dryRun:
@@ -364,15 +369,16 @@ func (o *importOptions) open(name string, env *Env) (*input.File, error) {
 	if err != nil {
 		return nil, usagef("--map: %v", err)
 	}
-	delim, err := input.ParseDelimiter(o.delimiter)
-	if err != nil {
-		return nil, usagef("--delimiter: %v", err)
-	}
 	f, err := input.Open(name, env.Stdin, input.Options{
-		Encoding: o.encoding, Delimiter: delim, Sheet: o.sheet, HeaderRow: o.headerRow, Map: aliases, Format: o.format,
+		Encoding: o.encoding, Delimiter: o.delimiter.r, Sheet: o.sheet, HeaderRow: o.headerRow.n, Map: aliases, Format: o.format,
 	})
 	if err != nil {
 		return nil, usagef("%v", err)
+	}
+	if f.Columns.Error >= 0 && f.Format == input.CSV {
+		// A --failed-out CSV: its cells carry the quote that kept a
+		// spreadsheet from running them; the values are without it.
+		f.Records = importer.UnquoteFormulas(f.Records)
 	}
 	return f, nil
 }

@@ -16,23 +16,13 @@ type logger struct {
 	json  bool
 	stamp bool
 	now   func() time.Time
+	// through, when set, takes each text line instead of w: the progress
+	// bar's Println, so that a message does not tear the bar.
+	through func(string)
 }
 
 func newLogger(w io.Writer, terminal bool) *logger {
 	return &logger{w: w, stamp: !terminal, now: time.Now}
-}
-
-// setFormat applies --log-format.
-func (l *logger) setFormat(f string) error {
-	switch strings.ToLower(f) {
-	case "", "text":
-		l.json = false
-	case "json":
-		l.json = true
-	default:
-		return usagef("--log-format %q: want text or json", f)
-	}
-	return nil
 }
 
 func (l *logger) infof(format string, args ...any)  { l.log("INFO", format, args...) }
@@ -64,6 +54,10 @@ func (l *logger) log(level, format string, args ...any) {
 		}
 	}
 	b.WriteString(msg)
+	if l.through != nil {
+		l.through(b.String())
+		return
+	}
 	b.WriteByte('\n')
 	io.WriteString(l.w, b.String())
 }

@@ -252,13 +252,13 @@ func TestRefusesToOverwriteResults(t *testing.T) {
 
 func TestParseRate(t *testing.T) {
 	for in, want := range map[string]float64{"100/min": 100.0 / 60, "5/s": 5, "6000/h": 6000.0 / 3600, "2.5/sec": 2.5} {
-		got, err := parseRate(in)
+		got, _, err := parseRate(in)
 		if err != nil || float64(got) < want*0.999 || float64(got) > want*1.001 {
 			t.Errorf("parseRate(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "fast", "-1/s", "10/day", "NaN/s"} {
-		if _, err := parseRate(bad); err == nil {
+	for _, bad := range []string{"", "fast", "-1/s", "10/day", "NaN/s", "100", "0", "0/min"} {
+		if _, _, err := parseRate(bad); err == nil {
 			t.Errorf("parseRate(%q) accepted", bad)
 		}
 	}

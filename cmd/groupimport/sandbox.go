@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 
 	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
 )
@@ -40,7 +38,7 @@ func runSandbox(ctx context.Context, args []string, env *Env) error {
 		cfg  sandbox.Config
 		f    sandbox.Faults
 	)
-	fs := newFlagSet("sandbox", sandboxUsage, env.Stderr)
+	fs := newFlagSet("sandbox")
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "listen `ADDRESS`")
 	fs.StringVar(&cfg.API, "api", sandbox.APICurrent, "contract of the lookup and update: current, legacy")
 	fs.IntVar(&cfg.RatePerMinute, "quota", 0, "requests per minute per credential before 429 (0: unlimited)")
@@ -56,12 +54,9 @@ func runSandbox(ctx context.Context, args []string, env *Env) error {
 	fs.Float64Var(&f.Throttle, "throttle-rate", 0, "share of requests answered 429 whatever the quota")
 	fs.Float64Var(&f.TimeoutAfterCreate, "timeout-after-create", 0, "share of creates that succeed but never answer")
 	fs.Int64Var(&f.Seed, "seed", 0, "seed for the fault decisions (0: random)")
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return errHelp
-	}
+	pos, err := parseFlags(fs, "sandbox", sandboxUsage, args, env.Stderr)
 	if err != nil {
-		return &exitError{exitUsage, errQuiet}
+		return err
 	}
 	if len(pos) > 0 {
 		return usagef("sandbox takes no arguments; got %q", pos)

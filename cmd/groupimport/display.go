@@ -1,0 +1,180 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/capillary-tools/groupimport/importer"
+	"github.com/capillary-tools/groupimport/report"
+)
+
+// display is what a run shows and leaves beside the results: the live
+// progress, the problems table, the --failed-out file and, with
+// --log-format json, a record for every row that needs attention.
+type display struct {
+	traffic   *importer.Traffic // nil in a dry run
+	limiter   *importer.Limiter // nil in a dry run
+	toSend    int64             // rows a resumed run sends; 0 when unknown
+	failedOut *report.FailedOut
+	problems  *report.Problems
+	progress  *report.Progress
+}
+
+// start shows progress and returns the run's sink: every row goes to the
+// display and then to the results.
+func (d *display) start(o *importOptions, env *Env, size int64, w *report.Writer) func(importer.Result) error {
+	d.problems = report.NewProblems()
+	if !o.noProgress {
+		opts := report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, DryRun: o.dryRun, JSON: env.log.json, ToSend: d.toSend, Traffic: d.traffic}
+		if d.limiter != nil {
+			opts.Pace = func() float64 {
+				if l := d.limiter.Limit(); l != rate.Inf {
+					return float64(l)
+				}
+				return math.Inf(1)
+			}
+			opts.Held = d.limiter.Held
+		}
+		d.progress = report.NewProgress(env.Stderr, size, opts)
+		if opts.Bar {
+			// Messages during the run clear the bar rather than tear it.
+			env.log.through = d.progress.Println
+		}
+	}
+	if d.limiter != nil {
+		d.limiter.OnCut(func(c importer.PaceCut) {
+			env.log.warnf("server answered 429 (every request held %s): pace cut from %s to %s", formatHold(c.Hold), paceText(c.From), paceText(c.To))
+		})
+	}
+	return func(r importer.Result) error {
+		if d.progress != nil {
+			d.progress.Observe(r)
+		}
+		d.problems.Add(r)
+		if env.log.json && needsAttention(r.Status) {
+			line := report.RowLine(r, time.Now())
+			if d.progress != nil {
+				d.progress.Println(string(line))
+			} else {
+				env.Stderr.Write(line)
+			}
+		}
+		if d.failedOut != nil {
+			if err := d.failedOut.Write(r); err != nil {
+				return fmt.Errorf("--failed-out: %w", err)
+			}
+		}
+		return w.Write(r)
+	}
+}
+
+func needsAttention(s importer.Status) bool {
+	return s == importer.Rejected || s == importer.Failed || s == importer.Invalid
+}
+
+func formatHold(d time.Duration) string {
+	if d%time.Second == 0 {
+		return d.String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// stop ends the live display and adds the traffic to the summary.
+func (d *display) stop(env *Env, sum *importer.Summary) {
+	if d.progress != nil {
+		d.progress.Finish()
+	}
+	env.log.through = nil
+	if d.traffic != nil {
+		sum.Throttled = int(d.traffic.Throttled.Load())
+		// Every 429 and failed answer is sent again, but the last failure
+		// of a row that ran out of attempts.
+		sum.Retries = max(sum.Throttled+int(d.traffic.Failed.Load())-sum.Counts[importer.Failed], 0)
+	}
+}
+
+// summary prints the end of the run: the problems and the counts, and
+// where the rows to fix went.
+func (d *display) summary(env *Env, sum importer.Summary, out string) {
+	if env.log.json {
+		env.Stderr.Write(report.SummaryLine(sum, out, time.Now()))
+	} else {
+		d.problems.Print(env.Stderr)
+		report.PrintSummary(env.Stderr, sum, out)
+	}
+	if d.failedOut != nil {
+		env.log.infof("%s", d.failedOut.Describe())
+	}
+}
+
+// lockError words a failure to take the results file's lock: another run
+// holding it, or a place where no file can be made.
+func lockError(out string, err error) error {
+	if errors.Is(err, report.ErrLocked) {
+		return usagef("%v; wait for it to finish or choose another --out", err)
+	}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return usagef("cannot create %s: %v; choose another --out", pe.Path, pe.Err)
+	}
+	return usagef("cannot create %s: %v", out, err)
+}
+
+// unknownColumns names the ignored columns in one phrase.
+func unknownColumns(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) == 1 {
+		return "column " + q[0] + " is not a known field and is ignored"
+	}
+	return "columns " + strings.Join(q, ", ") + " are not known fields and are ignored"
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// resumeCommand is the command line as given, with --resume added and
+// --overwrite (which would throw the record away) taken out, quoted for a
+// POSIX shell so that it can be pasted.
+func resumeCommand(command string, args []string) string {
+	words := []string{"groupimport", command}
+	has := false
+	for i, a := range args {
+		if a == "--" {
+			words = append(words, args[i:]...)
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "overwrite" {
+			continue
+		}
+		has = has || strings.HasPrefix(a, "-") && name == "resume"
+		words = append(words, a)
+	}
+	if !has {
+		words = append(words[:2], append([]string{"--resume"}, words[2:]...)...)
+	}
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
