@@ -194,28 +194,19 @@ func (r *runner) checkClaim(res *Result, c Claim, found *capillary.GroupInfo) {
 	res.Status, res.Message = Mismatch, why+"; "+res.Message
 }
 
-// ParseDifferences reads back what DiffDetail.Differences wrote.
+// ParseDifferences reads back what DiffDetail.Differences wrote. A field
+// name may itself hold ": " (a column "ext.a: b"): the name ends at the
+// first ": " followed by a value and " -> ".
 func ParseDifferences(s string) ([]FieldDiff, error) {
 	var out []FieldDiff
 	for s != "" {
-		name, rest, ok := strings.Cut(s, ": ")
-		if !ok || name == "" {
-			return nil, fmt.Errorf("%q: want FIELD: OLD -> NEW", s)
-		}
-		old, rest, err := diffValue(rest)
+		d, rest, err := parseFieldDiff(s)
 		if err != nil {
 			return nil, err
 		}
-		rest, ok = strings.CutPrefix(rest, " -> ")
-		if !ok {
-			return nil, fmt.Errorf("%q: want ' -> ' after %s", rest, old)
-		}
-		row, rest, err := diffValue(rest)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, FieldDiff{Field: name, Server: old, Row: row, Absent: old == "(none)"})
+		out = append(out, d)
 		if rest != "" {
+			var ok bool
 			if rest, ok = strings.CutPrefix(rest, " | "); !ok || rest == "" {
 				return nil, fmt.Errorf("%q: want ' | ' between fields", rest)
 			}
@@ -223,6 +214,37 @@ func ParseDifferences(s string) ([]FieldDiff, error) {
 		s = rest
 	}
 	return out, nil
+}
+
+// parseFieldDiff splits one `FIELD: OLD -> NEW` off s.
+func parseFieldDiff(s string) (FieldDiff, string, error) {
+	err := fmt.Errorf("%q: want FIELD: OLD -> NEW", s)
+	for from := 0; ; {
+		i := strings.Index(s[from:], ": ")
+		if i < 0 {
+			return FieldDiff{}, "", err
+		}
+		at := from + i
+		from = at + 1
+		if at == 0 {
+			continue
+		}
+		old, rest, verr := diffValue(s[at+2:])
+		if verr != nil {
+			err = verr
+			continue
+		}
+		rest, ok := strings.CutPrefix(rest, " -> ")
+		if !ok {
+			continue
+		}
+		row, rest, verr := diffValue(rest)
+		if verr != nil {
+			err = verr
+			continue
+		}
+		return FieldDiff{Field: s[:at], Server: old, Row: row, Absent: old == "(none)"}, rest, nil
+	}
 }
 
 // diffValue splits one value off s: a quoted string, (none), or a number.

@@ -38,6 +38,8 @@ type ProgressOptions struct {
 	Interval time.Duration
 	// DryRun counts valid rows instead of created ones.
 	DryRun bool
+	// Diff counts a diff's statuses (same, differs, missing, ...).
+	Diff bool
 	// JSON prints status lines as JSON log records (see StatusJSON).
 	JSON bool
 	// Now is the clock for rates, ETAs and timestamps; nil means time.Now.
@@ -173,7 +175,7 @@ func (p *Progress) loop(every time.Duration) {
 
 func (p *Progress) refresh() {
 	s := p.snapshot()
-	p.bar.Describe(s.describe(p.opts.DryRun))
+	p.bar.Describe(s.describe(p.opts))
 	value := s.offset
 	if p.total > 0 {
 		// Reaching max makes progressbar finish and clear the bar while
@@ -208,7 +210,7 @@ func (p *Progress) StatusJSON() []byte {
 		ETASeconds    *float64         `json:"etaSeconds,omitempty"`
 	}{Time: s.now.UTC().Format(time.RFC3339Nano), Level: "INFO", Msg: "progress", Rows: s.rows, Counts: map[string]int64{}}
 	for st, n := range s.counts {
-		if n != 0 || alwaysShown(st, p.opts.DryRun) {
+		if n != 0 || alwaysShown(st, p.opts) {
 			doc.Counts[string(st)] = n
 		}
 	}
@@ -241,8 +243,12 @@ func (p *Progress) Status() string {
 	b.WriteString(s.now.UTC().Format(time.RFC3339))
 	b.WriteString(" progress: rows=")
 	b.WriteString(strconv.FormatInt(s.rows, 10))
-	for _, st := range importer.Statuses {
-		if n := s.counts[st]; n != 0 || alwaysShown(st, p.opts.DryRun) {
+	order := importer.Statuses
+	if p.opts.Diff {
+		order = importer.DiffStatuses
+	}
+	for _, st := range order {
+		if n := s.counts[st]; n != 0 || alwaysShown(st, p.opts) {
 			b.WriteString(" " + string(st) + "=" + strconv.FormatInt(n, 10))
 		}
 	}
@@ -258,8 +264,11 @@ func (p *Progress) Status() string {
 
 // alwaysShown lists the statuses a status line shows even at zero: the
 // ones a reader watches for.
-func alwaysShown(st importer.Status, dryRun bool) bool {
-	if dryRun {
+func alwaysShown(st importer.Status, opts ProgressOptions) bool {
+	if opts.Diff {
+		return st == importer.Same || st == importer.Differs || st == importer.Missing || st == importer.Failed
+	}
+	if opts.DryRun {
 		return st == importer.Valid || st == importer.Invalid
 	}
 	return st == importer.Created || st == importer.Conflict || st == importer.Failed
@@ -319,21 +328,34 @@ func (s snapshot) eta() (time.Duration, bool) {
 //
 // created includes created_with_warnings; rejected, invalid, duplicate and
 // skipped appear once they occur.
-func (s snapshot) describe(dryRun bool) string {
+func (s snapshot) describe(opts ProgressOptions) string {
 	type item struct {
 		label string
 		n     int64
 		shown bool
 	}
 	var items []item
-	if dryRun {
+	switch {
+	case opts.Diff:
+		items = []item{
+			{"same", s.counts[importer.Same], true},
+			{"differs", s.counts[importer.Differs], true},
+			{"missing", s.counts[importer.Missing], true},
+			{"failed", s.counts[importer.Failed], true},
+			{"inactive", s.counts[importer.Inactive], false},
+			{"mismatch", s.counts[importer.Mismatch], false},
+			{"invalid", s.counts[importer.Invalid], false},
+			{"duplicate", s.counts[importer.Duplicate], false},
+			{"skipped", s.counts[importer.Skipped], false},
+		}
+	case opts.DryRun:
 		items = []item{
 			{"valid", s.counts[importer.Valid], true},
 			{"invalid", s.counts[importer.Invalid], true},
 			{"duplicate", s.counts[importer.Duplicate], false},
 			{"skipped", s.counts[importer.Skipped], false},
 		}
-	} else {
+	default:
 		items = []item{
 			{"created", s.counts[importer.Created] + s.counts[importer.CreatedWithWarnings], true},
 			{"conflict", s.counts[importer.Conflict], true},

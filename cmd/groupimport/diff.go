@@ -194,7 +194,7 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	}
 	var prog *report.Progress
 	if !o.noProgress {
-		prog = report.NewProgress(env.Stderr, in.Size, report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json})
+		prog = report.NewProgress(env.Stderr, in.Size, report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json, Diff: true})
 	}
 	tally := report.NewDiffTally()
 	cfg.Sink = func(r importer.Result) error {
