@@ -97,6 +97,18 @@ func (d *DiffDetail) Differences() string {
 	return Comparison{Fields: d.Fields}.String()
 }
 
+// DiffOK reports whether a diff passes: every valid row is Same. Invalid
+// and duplicate rows are not looked up, so they do not count against it;
+// an import or a dry run reports them.
+func (s Summary) DiffOK() bool {
+	for st, n := range s.Counts {
+		if n > 0 && st != Same && st != Invalid && st != Duplicate {
+			return false
+		}
+	}
+	return s.Stopped == ""
+}
+
 // diff looks the row's group up and holds it against the row.
 func (r *runner) diff(j job) (Result, error) {
 	res := j.res

@@ -209,7 +209,7 @@ func newDiffSummaryJSON(s importer.Summary, t *DiffTally, diffPath string) diffS
 		Finished:        s.Started.Add(s.Elapsed).UTC().Format(time.RFC3339),
 		Stopped:         s.Stopped,
 		Diff:            diffPath,
-		OK:              s.OK() && s.Stopped == "",
+		OK:              s.DiffOK(),
 	}
 }
 
@@ -219,7 +219,7 @@ func newDiffSummaryJSON(s importer.Summary, t *DiffTally, diffPath string) diffS
 // invalidOrDuplicate), differences by field, sizeNotCompared,
 // refusedFieldRows, resultsNotInInput, requests, elapsedSeconds,
 // ratePerSecond, started, finished, stopped, diff (the diff file) and ok
-// (every row same).
+// (every valid row same: see importer.Summary.DiffOK).
 func WriteDiffSummaryJSON(path string, s importer.Summary, t *DiffTally, diffPath string) error {
 	data, err := json.MarshalIndent(newDiffSummaryJSON(s, t, diffPath), "", "  ")
 	if err != nil {

@@ -34,8 +34,9 @@ per row, in input order:
 It sends no write. Input, validation, pacing, retries, credentials, hosts
 and --resume work as for import. The summary says what an import would do.
 
-Exit 0 when every row is valid and the same on the server, 1 otherwise, 2
-for a mistake in the command or the file (nothing sent), 3 when the run
+Exit 0 when every valid row is the same on the server (invalid and
+duplicate rows are reported, not counted against it), 1 otherwise, 2 for
+a mistake in the command or the file (nothing sent), 3 when the run
 stopped itself (credentials rejected, the host is not the API).
 
 Examples:
@@ -248,7 +249,7 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 		return &exitError{exitAborted, fmt.Errorf("%w\n%s", runErr, hint)}
 	case runErr != nil:
 		return &exitError{exitAborted, runErr}
-	case !sum.OK():
+	case !sum.DiffOK():
 		return &exitError{exitRowsFailed, fmt.Errorf("the server does not match the file; see the status, differences and message columns of %s", out)}
 	}
 	return nil

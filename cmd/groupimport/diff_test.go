@@ -407,3 +407,28 @@ func TestDiffStopsOnRejectedCredentials(t *testing.T) {
 		t.Errorf("an import-only flag: exit %d", code)
 	}
 }
+
+// TestDiffPassesWhenEveryValidRowIsSame: invalid and duplicate rows are
+// reported, but a reconciliation of the valid rows passes.
+func TestDiffPassesWhenEveryValidRowIsSame(t *testing.T) {
+	srv := newWatched(t, sandbox.APILegacy)
+	srv.Seed(sandbox.Group{ExternalID: "a", GroupName: "Alpha", MaxGroupSize: 10})
+	in := writeFile(t, "in.csv", "externalId,groupName,maxGroupSize\na,Alpha,10\nb,Beta,0\na,Alpha again,10\n")
+	sum := filepath.Join(filepath.Dir(in), "sum.json")
+	c := cli{env: sandboxEnv()}
+	if code := c.run(t, "diff", "--host", srv.URL, "--log-format", "json", "--summary-json", sum, in); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, c.stderr.String())
+	}
+	js, _ := os.ReadFile(sum)
+	if !strings.Contains(string(js), `"ok": true`) || !strings.Contains(string(js), `"invalidOrDuplicate": 2`) {
+		t.Errorf("summary JSON:\n%s", js)
+	}
+	if !strings.Contains(c.stderr.String(), `"msg":"summary"`) || !strings.Contains(c.stderr.String(), `"unchanged":1`) {
+		t.Errorf("no JSON summary record:\n%s", c.stderr.String())
+	}
+	// A group that is not there fails the reconciliation.
+	missing := writeFile(t, "missing.csv", "externalId,groupName,maxGroupSize\na,Alpha,10\nz,Zed,1\n")
+	if code := c.run(t, "diff", "--host", srv.URL, missing); code != exitRowsFailed {
+		t.Errorf("with a missing group: exit %d", code)
+	}
+}
