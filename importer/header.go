@@ -45,12 +45,9 @@ func FoldHeader(s string) string {
 	return b.String()
 }
 
-// extPrefixes are the folded prefixes of extended-field columns.
-var extPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
-
 // ParseHeader maps a header record to Columns. Aliases maps folded header
-// names to a field ("externalid", "groupname", "maxgroupsize", "limit" or
-// "ext.NAME"), for headers the user renames with --map.
+// names to a field's Key or ExtKey(NAME), for headers the user renames
+// with --map.
 func ParseHeader(header []string, line int, aliases map[string]string) (*Columns, error) {
 	c := &Columns{ExternalID: -1, GroupName: -1, MaxGroupSize: -1, Limit: -1, Names: header}
 	seen := map[string]int{}
@@ -63,7 +60,7 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 		if to, ok := aliases[key]; ok {
 			key = to
 			// A mapped extended field takes the name the map gives it.
-			if name, ok := strings.CutPrefix(to, "ext."); ok && name != "" {
+			if name, ok := strings.CutPrefix(to, ExtKey("")); ok && name != "" {
 				ext, isExt = name, true
 			}
 		} else {
@@ -77,39 +74,33 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 		}
 		if isExt {
 			// ext.Tier and extendedFields.tier are one field.
-			key = "ext." + strings.ToLower(ext)
-		}
-		switch key {
-		case "externalid", "groupname", "maxgroupsize", "limit":
-		default:
-			if !isExt {
-				c.Unknown = append(c.Unknown, raw)
-				continue
-			}
+			key = ExtKey(strings.ToLower(ext))
+		} else if _, known := FieldByKey(key); !known {
+			c.Unknown = append(c.Unknown, raw)
+			continue
 		}
 		if prev, dup := seen[key]; dup {
 			return nil, &HeaderError{line, fmt.Sprintf("columns %d (%q) and %d (%q) are the same field; keep one", prev+1, header[prev], i+1, raw)}
 		}
 		seen[key] = i
 		switch key {
-		case "externalid":
+		case keyExternalID:
 			c.ExternalID = i
-		case "groupname":
+		case keyGroupName:
 			c.GroupName = i
-		case "maxgroupsize":
+		case keyMaxGroupSize:
 			c.MaxGroupSize = i
-		case "limit":
+		case keyLimit:
 			c.Limit = i
 		default:
 			c.Ext = append(c.Ext, ExtColumn{Index: i, Name: ext})
 		}
 	}
 	var missing []string
-	if c.ExternalID < 0 {
-		missing = append(missing, "externalId")
-	}
-	if c.MaxGroupSize < 0 {
-		missing = append(missing, "maxGroupSize")
+	for _, f := range Fields {
+		if _, ok := seen[f.Key]; f.Required && !ok {
+			missing = append(missing, f.Name)
+		}
 	}
 	if len(missing) > 0 {
 		return nil, &HeaderError{line, fmt.Sprintf("required column %s not found; the columns found are %s. Rename the columns in the file or map them with --map",
@@ -120,16 +111,15 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 
 // extName returns the extended field's name with the user's spelling.
 func extName(raw, key string) (string, bool) {
-	for _, p := range extPrefixes {
-		if strings.HasPrefix(key, p) && len(key) > len(p) {
-			raw = strings.TrimSpace(raw)
-			if i := strings.IndexByte(raw, '.'); i >= 0 && strings.TrimSpace(raw[i+1:]) != "" {
-				return strings.TrimSpace(raw[i+1:]), true
-			}
-			return key[len(p):], true
-		}
+	rest, ok := CutExtPrefix(key)
+	if !ok || rest == "" {
+		return "", false
 	}
-	return "", false
+	raw = strings.TrimSpace(raw)
+	if i := strings.IndexByte(raw, '.'); i >= 0 && strings.TrimSpace(raw[i+1:]) != "" {
+		return strings.TrimSpace(raw[i+1:]), true
+	}
+	return rest, true
 }
 
 func quoteList(names []string) string {

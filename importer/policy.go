@@ -59,7 +59,7 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 		return decision{act: actAbort, status: Skipped, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
 	case resp.Status == http.StatusTooManyRequests:
 		if throttled >= p.MaxThrottled {
-			return decision{act: actDone, status: Failed, msg: fmt.Sprintf("rate limited (HTTP 429) %d times; lower --rate", throttled)}
+			return decision{act: actDone, status: Failed, msg: fmt.Sprintf("rate limited (HTTP 429) %d times: the request rate is above the org's quota", throttled)}
 		}
 		wait := resp.RetryAfter
 		if wait <= 0 {
@@ -81,6 +81,10 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 	case resp.Status >= 200 && resp.Status < 300:
 		// A success whose body cannot be read: the group may well exist.
 		return retryOrFail(decision{act: actRetry, sent: true, msg: resp.Message()}, attempt, p, jitter, 0)
+	case resp.BodyErr != nil:
+		// Not the API's answer (a proxy's or a firewall's page): nothing
+		// says the row is wrong, so it is never rejected, which is final.
+		return retryOrFail(decision{act: actRetry, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
 	}
 	return decision{act: actDone, status: Rejected, msg: resp.Message()}
 }

@@ -19,6 +19,7 @@ func TestDecide(t *testing.T) {
 	conflict200 := &capillary.Response{Status: 200, Errors: []capillary.Notice{{Code: 1633, Message: "exists"}}}
 	rejected := &capillary.Response{Status: 400, Errors: []capillary.Notice{{Code: 1639, Message: "too big"}}}
 	unsupported := &capillary.Response{Status: 415}
+	html4xx := &capillary.Response{Status: 400, BodyErr: errors.New(`body is not JSON (starts "<html>")`)}
 	throttled := &capillary.Response{Status: 429, RetryAfter: 7 * time.Second}
 	throttledBare := &capillary.Response{Status: 429}
 	server := &capillary.Response{Status: 503}
@@ -47,6 +48,8 @@ func TestDecide(t *testing.T) {
 		{"1633 after a lost attempt", conflict, nil, 2, 0, true, actLookup, "", false, 0},
 		{"other 4xx code", rejected, nil, 1, 0, false, actDone, Rejected, false, 0},
 		{"4xx without body", unsupported, nil, 1, 0, false, actDone, Rejected, false, 0},
+		{"4xx page that is not JSON retried", html4xx, nil, 1, 0, false, actRetry, "", false, 0},
+		{"4xx page that is not JSON is failed, never rejected", html4xx, nil, 3, 0, false, actDone, Failed, false, 0},
 		{"429 honours Retry-After", throttled, nil, 1, 0, false, actRetry, "", false, 7 * time.Second},
 		{"429 without Retry-After backs off", throttledBare, nil, 1, 0, false, actRetry, "", false, 500 * time.Millisecond},
 		{"429 too often", throttled, nil, 1, 2, false, actDone, Failed, false, 0},

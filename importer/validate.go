@@ -61,7 +61,7 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 	case size <= 0:
 		return id, fmt.Sprintf("maxGroupSize: %d is not positive", size), nil
 	case size > v.MaxGroupSize:
-		return id, fmt.Sprintf("maxGroupSize: %d is over the org's limit of %d (--max-group-size)", size, v.MaxGroupSize), nil
+		return id, fmt.Sprintf("maxGroupSize: %d is over the org's limit of %d (CONF_MAX_FLEET_GROUP_SIZE)", size, v.MaxGroupSize), nil
 	}
 	g.MaxGroupSize = size
 	if c.Limit >= 0 && strings.TrimSpace(cells[c.Limit]) != "" {

@@ -123,7 +123,7 @@ func (r *runner) abort(res Result, what string, x exchanged) (Result, error) {
 		return res, fmt.Errorf("%w: %w", ErrAborted, x.fault)
 	}
 	res.Status, res.Message = Skipped, what+": the API rejected the credentials ("+x.d.msg+")"
-	return res, fmt.Errorf("%w: the API rejected the credentials (%s); check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET and the host: %w", ErrAborted, x.d.msg, capillary.ErrUnauthorized)
+	return res, fmt.Errorf("%w: the API rejected the credentials (%s): %w", ErrAborted, x.d.msg, capillary.ErrUnauthorized)
 }
 
 // hostFault reports a fault of the host rather than of the row: a redirect

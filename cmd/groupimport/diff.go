@@ -243,12 +243,8 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	}
 	hint := fmt.Sprintf("to carry on, run the same command with --resume: groupimport diff --resume --out %s [your other flags] %s", out, inputPath)
 	switch {
-	case errors.Is(runErr, importer.ErrInterrupted):
-		return &exitError{exitInterrupted, fmt.Errorf("interrupted; rows not compared are marked skipped; %s", hint)}
-	case errors.Is(runErr, importer.ErrAborted):
-		return &exitError{exitAborted, fmt.Errorf("%w\n%s", runErr, hint)}
 	case runErr != nil:
-		return &exitError{exitAborted, runErr}
+		return exitFor(sum, runErr, hint)
 	case !sum.DiffOK():
 		return &exitError{exitRowsFailed, fmt.Errorf("the server does not match the file; see the status, differences and message columns of %s", out)}
 	}

@@ -288,6 +288,8 @@ func exitFor(sum importer.Summary, err error, hint string) error {
 	switch {
 	case errors.Is(err, importer.ErrInterrupted):
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted; rows not finished are marked skipped; %s", hint)}
+	case errors.Is(err, capillary.ErrUnauthorized):
+		return &exitError{exitAborted, fmt.Errorf("%w; check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET, and that they belong to this host", err)}
 	case errors.Is(err, importer.ErrAborted):
 		return &exitError{exitAborted, fmt.Errorf("%w\n%s", err, hint)}
 	case err != nil:

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
-	"net"
-	"time"
 
 	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
 )
@@ -34,9 +31,7 @@ var demoGroups = []sandbox.Group{{ExternalID: "FLT-2001", GroupName: "Existing F
 
 // newDemoSandbox starts the in-process sandbox behind import --sandbox.
 func newDemoSandbox() *sandbox.Server {
-	s := sandbox.NewServer(sandbox.Config{})
-	s.Seed(demoGroups...)
-	return s
+	return sandbox.NewServer(sandbox.Config{Groups: demoGroups})
 }
 
 func runSandbox(ctx context.Context, args []string, env *Env) error {
@@ -72,22 +67,9 @@ func runSandbox(ctx context.Context, args []string, env *Env) error {
 		return usagef("sandbox takes no arguments; got %q", pos)
 	}
 	cfg.Faults = f
+	cfg.Groups = demoGroups
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return usagef("sandbox: %v", err)
-	}
-	s := sandbox.New(cfg)
-	s.Seed(demoGroups...)
-	s.URL = "http://" + ln.Addr().String()
-	s.WriteBanner(env.Stderr)
-	fmt.Fprintf(env.Stderr, "  Known group: %s (imports of it answer 1633)\n  Press Ctrl-C to stop.\n", demoGroups[0].ExternalID)
-	start := time.Now()
-	err = s.Serve(ctx, ln)
-	st := s.Stats()
-	fmt.Fprintf(env.Stderr, "sandbox stopped after %s: %d requests, %d groups created, %d conflicts, %d throttled\n",
-		time.Since(start).Round(time.Second), st.Requests, st.Creates, st.Conflicts, st.Throttled)
-	return err
+	return sandbox.ListenAndServe(ctx, addr, cfg, env.Stderr)
 }

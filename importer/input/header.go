@@ -21,7 +21,7 @@ var fold = importer.FoldHeader
 // isHeader reports whether a row names both required columns, which is
 // what tells a header from a title above it.
 func isHeader(cells []string, aliases map[string]string) bool {
-	var id, size bool
+	found := map[string]bool{}
 	for i, c := range cells {
 		if i == 0 {
 			c = strings.TrimPrefix(c, "\ufeff")
@@ -30,15 +30,23 @@ func isHeader(cells []string, aliases map[string]string) bool {
 		if to, ok := aliases[k]; ok {
 			k = to
 		}
-		switch k {
-		case "externalid":
-			id = true
-		case "maxgroupsize":
-			size = true
+		if f, ok := importer.FieldByKey(k); ok && f.Required {
+			found[f.Key] = true
 		}
 	}
-	return id && size
+	return len(found) == requiredFields
 }
+
+// requiredFields counts the columns every header must name.
+var requiredFields = func() int {
+	n := 0
+	for _, f := range importer.Fields {
+		if f.Required {
+			n++
+		}
+	}
+	return n
+}()
 
 // headerRow is the row findHeader settled on.
 type headerRow struct {

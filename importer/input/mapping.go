@@ -3,27 +3,17 @@ package input
 import (
 	"fmt"
 	"strings"
+
+	"github.com/capillary-tools/groupimport/importer"
 )
-
-// mapTargets are the fields a column can be mapped to, folded.
-var mapTargets = map[string]string{
-	"externalid":   "externalid",
-	"groupname":    "groupname",
-	"maxgroupsize": "maxgroupsize",
-	"limit":        "limit",
-}
-
-// extTargetPrefixes introduce an extended field, folded.
-var extTargetPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
 
 // ParseMap parses a column mapping such as
 //
 //	Fleet Code=externalId,Name=groupName,Size=maxGroupSize,Tier=ext.tier
 //
 // into the aliases importer.ParseHeader and Options.Map take: the folded
-// header name (case, spaces, '_' and '-' ignored) to "externalid",
-// "groupname", "maxgroupsize", "limit" or "ext.NAME", NAME spelled as
-// given. Pairs are separated by commas; a header that holds a comma is put
+// header name (case, spaces, '_' and '-' ignored) to a field's folded key
+// (importer.Fields) or importer.ExtKey(NAME), NAME spelled as given. Pairs are separated by commas; a header that holds a comma is put
 // in double quotes ("Size, max"=maxGroupSize). The header is what is left
 // of the last '='. Mapping two headers to one field is allowed, for a
 // mapping shared by files that name the column differently; a file that has
@@ -71,22 +61,19 @@ func ParseMap(s string) (map[string]string, error) {
 // mapTarget folds a field name a column is mapped to.
 func mapTarget(to string) (string, error) {
 	if to == "" {
-		return "", fmt.Errorf("no field after '='; the fields are externalId, groupName, maxGroupSize, limit and ext.NAME")
+		return "", fmt.Errorf("no field after '='; the fields are %s", importer.FieldNames())
 	}
-	if t, ok := mapTargets[fold(to)]; ok {
-		return t, nil
+	if f, ok := importer.FieldByKey(fold(to)); ok {
+		return f.Key, nil
 	}
-	lower := strings.ToLower(to)
-	for _, p := range extTargetPrefixes {
-		if strings.HasPrefix(lower, p) {
-			name := strings.TrimSpace(to[len(p):])
-			if name == "" {
-				return "", fmt.Errorf("%q names no extended field; write ext.NAME, e.g. ext.tier", to)
-			}
-			return "ext." + name, nil
+	if rest, ok := importer.CutExtPrefix(strings.ToLower(to)); ok {
+		name := strings.TrimSpace(to[len(to)-len(rest):])
+		if name == "" {
+			return "", fmt.Errorf("%q names no extended field; write ext.NAME, e.g. ext.tier", to)
 		}
+		return importer.ExtKey(name), nil
 	}
-	return "", fmt.Errorf("unknown field %q; the fields are externalId, groupName, maxGroupSize, limit and ext.NAME", to)
+	return "", fmt.Errorf("unknown field %q; the fields are %s", to, importer.FieldNames())
 }
 
 // splitPairs splits at the commas outside double quotes.

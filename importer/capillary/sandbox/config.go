@@ -120,6 +120,9 @@ type Config struct {
 
 	// Faults are injected into /v2 requests; see SetFaults.
 	Faults Faults
+
+	// Groups are in the org from the start, as if Seed had been called.
+	Groups []Group
 }
 
 // Faults describes misbehaviour injected into /v2 requests. Shares are

@@ -78,6 +78,7 @@ func New(cfg Config) *Server {
 	}
 	s.faults.set(cfg.Faults)
 	s.store.init()
+	s.Seed(cfg.Groups...)
 	return s
 }
 
@@ -234,6 +235,9 @@ func (s *Server) WriteBanner(w io.Writer) {
 	}
 	if s.cfg.RatePerMinute > 0 {
 		fmt.Fprintf(w, "  Rate limit: %d requests/minute per credential, burst %d\n", s.cfg.RatePerMinute, s.cfg.RateBurst)
+	}
+	for _, g := range s.cfg.Groups {
+		fmt.Fprintf(w, "  Known group: %s (a create of it answers 1633)\n", g.ExternalID)
 	}
 }
 
