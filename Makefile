@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/groupimport
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test lint fuzz soak bench demo release clean
+.PHONY: help build test lint fuzz soak bench demo demo-diff release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,29 @@ release: ## static binaries for every platform in dist/, with SHA256SUMS
 demo: build ## import samples/fleets.csv into a local sandbox API
 	./$(BIN) import --sandbox --rate unlimited --overwrite samples/fleets.csv; \
 	  code=$$?; echo; echo "exit code $$code; results:"; cat samples/fleets.results.csv; [ $$code -le 1 ]
+
+# demo-diff runs the sandbox as a process of its own, on a fixed loopback
+# port, because import --sandbox starts a fresh one each run: the diff must
+# see what the import left. DEMO_API=legacy shows the older lookup
+# contract, whose answers carry maxGroupSize.
+DEMO_SANDBOX ?= 127.0.0.1:18089
+DEMO_API     ?= current
+DEMO_DIR     := bin/demo
+demo-diff: build ## import samples/fleets.csv into a sandbox, then diff samples/fleets-day2.csv against it (read-only)
+	@mkdir -p $(DEMO_DIR); \
+	./$(BIN) sandbox --addr $(DEMO_SANDBOX) --api $(DEMO_API) 2>$(DEMO_DIR)/sandbox.log & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq 50); do grep -q 'Ctrl-C' $(DEMO_DIR)/sandbox.log 2>/dev/null && break; kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	kill -0 $$pid 2>/dev/null || { cat $(DEMO_DIR)/sandbox.log; echo "the sandbox did not start; try DEMO_SANDBOX=127.0.0.1:PORT"; exit 1; }; \
+	cat $(DEMO_DIR)/sandbox.log; \
+	export CAP_TILL=demo.till CAP_PASSWORD=demo-password; \
+	echo; echo "== groupimport import samples/fleets.csv (day 1)"; \
+	./$(BIN) import --host http://$(DEMO_SANDBOX) --rate unlimited --no-progress --overwrite \
+	  --out $(DEMO_DIR)/fleets.results.csv samples/fleets.csv; \
+	echo; echo "== groupimport diff samples/fleets-day2.csv (read-only)"; \
+	./$(BIN) diff --host http://$(DEMO_SANDBOX) --rate unlimited --no-progress --overwrite --ext-fields server \
+	  --results $(DEMO_DIR)/fleets.results.csv --out $(DEMO_DIR)/fleets-day2.diff.csv samples/fleets-day2.csv; \
+	code=$$?; echo; echo "exit code $$code; diff:"; cat $(DEMO_DIR)/fleets-day2.diff.csv; [ $$code -le 1 ]
 
 clean: ## remove build output
 	rm -rf bin dist

@@ -29,7 +29,8 @@ var Statuses = []Status{Created, CreatedWithWarnings, Exists, Updated, Valid, Va
 // keeps it as it is and does not send it again.
 func (s Status) Final() bool {
 	switch s {
-	case Created, CreatedWithWarnings, Exists, Updated, Conflict, Rejected, Invalid, Duplicate:
+	case Created, CreatedWithWarnings, Exists, Updated, Conflict, Rejected, Invalid, Duplicate,
+		Missing, Same, Differs, Inactive, Mismatch:
 		return true
 	}
 	return false
@@ -40,7 +41,7 @@ func (s Status) Final() bool {
 // sent). ValidWithWarnings is not OK: sending the row would lose data.
 func (s Status) OK() bool {
 	switch s {
-	case Created, CreatedWithWarnings, Exists, Updated, Valid:
+	case Created, CreatedWithWarnings, Exists, Updated, Valid, Same:
 		return true
 	}
 	return false
@@ -78,4 +79,8 @@ type Result struct {
 	// write the rows that need fixing back out); nil for a row that could
 	// not be parsed.
 	Cells []string
+
+	// Diff is what a diff found beyond the status (see DiffConfig); nil
+	// for an import.
+	Diff *DiffDetail
 }

@@ -54,6 +54,9 @@ type Config struct {
 
 	OnConflict OnConflict // default ConflictReport
 
+	// Diff, when set, makes the run a read-only diff: see DiffConfig.
+	Diff *DiffConfig
+
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
 
@@ -107,6 +110,9 @@ func (c *Config) defaults() error {
 	}
 	if c.API == nil && !c.DryRun {
 		return errors.New("importer: no API client")
+	}
+	if c.Diff != nil && c.DryRun {
+		return errors.New("importer: a diff looks groups up; it cannot be a dry run")
 	}
 	if c.Sink == nil {
 		return errors.New("importer: no results sink")

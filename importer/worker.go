@@ -11,6 +11,9 @@ import (
 // process sends one row until it has a final status, the attempts run out,
 // or the run stops. The error is non-nil only for a fault of the whole run.
 func (r *runner) process(j job) (Result, error) {
+	if r.cfg.Diff != nil {
+		return r.diff(j)
+	}
 	res := j.res
 	p := r.cfg.Policy
 	// A 1633 is looked up when an earlier attempt (of this run or a

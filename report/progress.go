@@ -35,6 +35,8 @@ type ProgressOptions struct {
 	Interval time.Duration
 	// DryRun counts valid rows instead of created ones.
 	DryRun bool
+	// Diff counts a diff's statuses (same, differs, missing, ...).
+	Diff bool
 	// JSON prints status lines as JSON log records (see StatusJSON).
 	JSON bool
 	// Now is the clock for rates, ETAs and timestamps; nil means time.Now.
@@ -269,7 +271,7 @@ func (p *Progress) StatusJSON() []byte {
 		ETASeconds    *float64         `json:"etaSeconds,omitempty"`
 	}{Time: s.now.UTC().Format(time.RFC3339Nano), Level: "INFO", Msg: "progress", Rows: s.rows, Counts: map[string]int64{}}
 	for st, n := range s.counts {
-		if n != 0 || alwaysShown(st, p.opts.DryRun) {
+		if n != 0 || alwaysShown(st, p.opts) {
 			doc.Counts[string(st)] = n
 		}
 	}
@@ -316,8 +318,12 @@ func (p *Progress) Status() string {
 	b.WriteString(s.now.UTC().Format(time.RFC3339))
 	b.WriteString(" progress: rows=")
 	b.WriteString(strconv.FormatInt(s.rows, 10))
-	for _, st := range importer.Statuses {
-		if n := s.counts[st]; n != 0 || alwaysShown(st, p.opts.DryRun) {
+	order := importer.Statuses
+	if p.opts.Diff {
+		order = importer.DiffStatuses
+	}
+	for _, st := range order {
+		if n := s.counts[st]; n != 0 || alwaysShown(st, p.opts) {
 			b.WriteString(" " + string(st) + "=" + strconv.FormatInt(n, 10))
 		}
 	}
@@ -342,8 +348,11 @@ func (p *Progress) Status() string {
 
 // alwaysShown lists the statuses a status line shows even at zero: the
 // ones a reader watches for.
-func alwaysShown(st importer.Status, dryRun bool) bool {
-	if dryRun {
+func alwaysShown(st importer.Status, opts ProgressOptions) bool {
+	switch {
+	case opts.Diff:
+		return st == importer.Same || st == importer.Differs || st == importer.Missing || st == importer.Failed
+	case opts.DryRun:
 		return st == importer.Valid || st == importer.Invalid
 	}
 	return st == importer.Created || st == importer.Conflict || st == importer.Failed
@@ -389,7 +398,7 @@ func (p *Progress) snapshot() snapshot {
 		offset:    p.offset,
 		sent:      p.sent,
 		requested: p.requested,
-		dryRun:    p.opts.DryRun,
+		dryRun:    p.opts.DryRun || p.opts.Diff,
 		sentBytes: p.sentBytes,
 		toSend:    p.opts.ToSend,
 		counts:    maps.Clone(p.counts),
@@ -458,20 +467,31 @@ type item struct {
 }
 
 // items lists the text beside the bar in display order.
-func (s snapshot) items(dryRun bool) []item {
+func (s snapshot) items(opts ProgressOptions) []item {
 	var items []item
 	add := func(label string, n int64, rank int, always bool) {
 		if always || n != 0 {
 			items = append(items, item{label + " " + strconv.FormatInt(n, 10), rank})
 		}
 	}
-	if dryRun {
+	switch {
+	case opts.Diff:
+		add("same", s.counts[importer.Same], 1, true)
+		add("differs", s.counts[importer.Differs], 1, true)
+		add("missing", s.counts[importer.Missing], 1, true)
+		add("inactive", s.counts[importer.Inactive], 5, false)
+		add("mismatch", s.counts[importer.Mismatch], 2, false)
+		add("failed", s.counts[importer.Failed], 2, true)
+		add("invalid", s.counts[importer.Invalid], 5, false)
+		add("duplicate", s.counts[importer.Duplicate], 7, false)
+		add("skipped", s.counts[importer.Skipped], 5, false)
+	case opts.DryRun:
 		add("valid", s.counts[importer.Valid], 1, true)
 		add("warnings", s.counts[importer.ValidWithWarnings], 2, false)
 		add("invalid", s.counts[importer.Invalid], 2, true)
 		add("duplicate", s.counts[importer.Duplicate], 5, false)
 		add("skipped", s.counts[importer.Skipped], 5, false)
-	} else {
+	default:
 		add("created", s.counts[importer.Created]+s.counts[importer.CreatedWithWarnings], 1, true)
 		add("exists", s.counts[importer.Exists]+s.counts[importer.Updated], 6, false)
 		add("conflict", s.counts[importer.Conflict], 6, true)
@@ -499,8 +519,8 @@ func (s snapshot) items(dryRun bool) []item {
 // describe renders every item, as the bar shows them on a wide terminal:
 //
 //	created 1100 · conflict 3 · failed 0 · 1200 rows · 98.5/min · eta 2h10m
-func (s snapshot) describe(dryRun bool) string {
-	return joinItems(s.items(dryRun), 99)
+func (s snapshot) describe(opts ProgressOptions) string {
+	return joinItems(s.items(opts), 99)
 }
 
 const itemSep = " · "
@@ -535,7 +555,7 @@ const (
 func (p *Progress) BarLine(width int) string {
 	s := p.snapshot()
 	limit := max(width-1, 1)
-	items := s.items(p.opts.DryRun)
+	items := s.items(p.opts)
 	var head string
 	known := s.total > 0
 	if known {

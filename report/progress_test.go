@@ -144,7 +144,7 @@ func TestProgressDescribe(t *testing.T) {
 			defer p.Finish()
 			observe(p, 10, tt.statuses)
 			clock.Advance(time.Minute)
-			if got := p.snapshot().describe(tt.dryRun); got != tt.want {
+			if got := p.snapshot().describe(ProgressOptions{DryRun: tt.dryRun}); got != tt.want {
 				t.Errorf("describe\n got %s\nwant %s", got, tt.want)
 			}
 		})

@@ -130,7 +130,7 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	recs, cols, size := in.Records, in.Columns, in.Size
 	env.log.infof("reading %s", describeInput(in))
 	if len(cols.Unknown) > 0 {
-		env.log.warnf("%s (known: externalId, groupName, maxGroupSize, limit, ext.NAME; rename with --map)", unknownColumns(cols.Unknown))
+		env.log.warnf("%s (known: %s; rename with --map)", unknownColumns(cols.Unknown), importer.FieldNames())
 	}
 
 	var client *capillary.Client
