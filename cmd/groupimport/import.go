@@ -153,13 +153,6 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 		Kill:         env.Kill,
 	}
 	cfg.Policy.MaxAttempts = o.maxAttempts
-	if inputPath != "-" {
-		// Reading the file twice finds repeated ids in a few bytes a row;
-		// stdin, read once, keeps a hash of every id instead.
-		if cfg.Duplicates, err = o.scanDuplicates(inputPath, cfg.Validator, env); err != nil {
-			return err
-		}
-	}
 	maxErrors, maxRate, err := parseMaxErrors(o.maxErrors)
 	if err != nil {
 		return err
@@ -168,38 +161,46 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	if maxErrors >= 0 {
 		cfg.StopAfterErrors = maxErrors + 1
 	}
+	var origin *report.Origin
 	if !o.dryRun {
-		client, stop, err := o.client(env)
+		client, stop, who, err := o.client(env)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		cfg.API = client
 		cfg.Pacer = importer.NewLimiter(limit, o.burst)
+		origin = &report.Origin{Host: client.Host(), Identity: who}
+		if o.useSandbox {
+			// Its port changes with every run; what matters is that it
+			// is the sandbox and not a real org.
+			origin.Host = "sandbox"
+		}
 		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), client.Host(), formatRate(limit), o.workers, out)
 	}
 
-	unlock, err := report.Lock(out)
+	// Taking the results file (lock, then under it the check that it may
+	// be written) comes before the long duplicate pre-scan.
+	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin})
 	if err != nil {
-		return usagef("%v; wait for it to finish or choose another --out", err)
+		return resultsError(err, out)
 	}
-	defer unlock()
-	writeTo := out
+	defer results.Close()
+	for _, n := range results.Notes {
+		env.log.warnf("%s", n)
+	}
+	if inputPath != "-" {
+		// Reading the file twice finds repeated ids in a few bytes a row;
+		// stdin, read once, keeps a hash of every id instead.
+		if cfg.Duplicates, err = o.scanDuplicates(inputPath, cfg.Validator, env); err != nil {
+			return err
+		}
+	}
 	if o.resume {
-		if err := settlePartial(out, env.log); err != nil {
-			return &exitError{exitAborted, err}
-		}
-		kept, todo, err := checkResume(inputPath, out, o, env)
+		kept, todo, err := o.checkResume(inputPath, results, env)
 		if err != nil {
 			return err
 		}
-		prior, closePrior, err := openPrior(out)
-		if err != nil {
-			return err
-		}
-		defer closePrior()
-		cfg.Prior = prior
-		writeTo = partialPath(out)
 		env.log.infof("resuming: %d rows already settled in %s are kept; %d rows to do", kept, out, todo)
 	}
 	var fo *failedOut
@@ -208,10 +209,10 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 			return err
 		}
 	}
-	w, err := report.Create(writeTo)
-	if err != nil {
+	if err := results.Start(); err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
+	cfg.Prior, cfg.Early = results.Prior(), results.Early
 	probs := newProblems()
 	var prog *report.Progress
 	if !o.noProgress {
@@ -227,20 +228,15 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 				return fmt.Errorf("--failed-out: %w", err)
 			}
 		}
-		return w.Write(r)
+		return results.Write(r)
 	}
 
 	sum, runErr := importer.Run(ctx, recs, cfg)
 	if prog != nil {
 		prog.Finish()
 	}
-	if err := w.Close(); err != nil && runErr == nil {
+	if err := results.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("%w: closing the results: %w", importer.ErrAborted, err)
-	}
-	if o.resume {
-		if err := mergeInto(out, writeTo); err != nil && runErr == nil {
-			runErr = fmt.Errorf("%w: %w", importer.ErrAborted, err)
-		}
 	}
 	if fo != nil {
 		if err := fo.close(); err != nil && runErr == nil {
@@ -267,19 +263,6 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 // resumeHint tells the user how to carry on after a run that stopped.
 func (o *importOptions) resumeHint(input, out string) string {
 	return fmt.Sprintf("to carry on, run the same command with --resume: groupimport import --resume --out %s [your other flags] %s", out, input)
-}
-
-// openPrior opens the earlier results for Config.Prior.
-func openPrior(out string) (func(int, string) (importer.Result, bool, error), func(), error) {
-	f, err := os.Open(out)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, func() {}, nil
-	}
-	if err != nil {
-		return nil, nil, usagef("--resume: %v", err)
-	}
-	p := report.NewPrior(f)
-	return p.At, func() { p.Close(); f.Close() }, nil
 }
 
 // exitFor maps how the run ended to an exit code and a closing hint.
@@ -323,8 +306,11 @@ func (o *importOptions) check() error {
 	return nil
 }
 
-// resultsPath picks the results file and refuses to overwrite one by
-// accident: it may hold the only record of what a past run created.
+// resultsPath picks the results file and checks that no output names
+// another output or the input: each would destroy the other. Whether the
+// results file may be replaced is decided under its lock (OpenResults); an
+// existing --failed-out or --summary-json file is replaced only with
+// --overwrite or --resume, like the results.
 func (o *importOptions) resultsPath(inputPath string) (string, error) {
 	out := o.out
 	if out == "" {
@@ -337,13 +323,61 @@ func (o *importOptions) resultsPath(inputPath string) (string, error) {
 		}
 		out = strings.TrimSuffix(inputPath, filepath.Ext(inputPath)) + suffix
 	}
-	if abs(out) == abs(inputPath) {
-		return "", usagef("--out %s is the inputPath file", out)
+	type named struct{ flag, path string }
+	files := []named{{"--out", out}}
+	if o.failedOut != "" {
+		files = append(files, named{"--failed-out", o.failedOut})
 	}
-	if _, err := os.Stat(out); err == nil && !o.overwrite && !o.resume {
-		return "", usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
+	if o.summaryJSON != "" {
+		files = append(files, named{"--summary-json", o.summaryJSON})
+	}
+	for i, f := range files {
+		if inputPath != "-" && report.SameFile(f.path, inputPath) {
+			return "", usagef("%s %s is the input file; choose another", f.flag, f.path)
+		}
+		for _, g := range files[:i] {
+			if report.SameFile(f.path, g.path) {
+				return "", usagef("%s %s and %s %s are the same file; choose another", g.flag, g.path, f.flag, f.path)
+			}
+		}
+		if i > 0 && !o.overwrite && !o.resume {
+			if _, err := os.Lstat(f.path); err == nil {
+				return "", usagef("%s %s already exists; pass --overwrite to replace it, or choose another", f.flag, f.path)
+			}
+		}
 	}
 	return out, nil
+}
+
+// resultsError words why the results file cannot be taken.
+func resultsError(err error, out string) error {
+	switch {
+	case errors.Is(err, report.ErrExists):
+		return usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
+	case errors.Is(err, report.ErrLocked):
+		return usagef("%v; wait for it to finish or choose another --out", err)
+	case errors.Is(err, report.ErrOtherOrigin):
+		return usagef("--resume: %v. Resume with the --host/--cluster/--sandbox and credentials of the run that made it, or start a new record with another --out", err)
+	}
+	return usagef("results file %s: %v", out, err)
+}
+
+// checkResume walks the input alongside the earlier results before
+// anything is sent, and refuses results of another input.
+func (o *importOptions) checkResume(inputPath string, results *report.Results, env *Env) (kept, todo int, err error) {
+	in, err := o.open(inputPath, env)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer in.Close()
+	kept, todo, err = results.Check(in.Records, &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize})
+	switch {
+	case errors.Is(err, report.ErrNotResults):
+		return 0, 0, usagef("--resume: %s is not a groupimport results file (%v); choose another --out", results.Path(), err)
+	case err != nil:
+		return 0, 0, usagef("--resume: %s: %v. Resume with the same input file, or start over with --overwrite or another --out", results.Path(), err)
+	}
+	return kept, todo, nil
 }
 
 func abs(p string) string {
@@ -408,23 +442,24 @@ func displayName(inputPath string) string {
 }
 
 // client builds the API client: the sandbox's with --sandbox, else the
-// host and credentials the user gave.
-func (o *importOptions) client(env *Env) (*capillary.Client, func(), error) {
+// host and credentials the user gave. who is the credential's public name
+// (never its secret).
+func (o *importOptions) client(env *Env) (c *capillary.Client, stop func(), who string, err error) {
 	hc := capillary.NewHTTPClient(o.workers)
 	if o.useSandbox {
 		srv := newDemoSandbox()
 		env.log.infof("started a sandbox API at %s (a local fake; nothing leaves this machine)", srv.URL)
 		c, err := capillary.New(srv.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), hc)
-		return c, srv.Close, err
+		return c, srv.Close, "till " + sandbox.DefaultTill, err
 	}
 	host, err := resolveHost(o.host, o.cluster, o.insecureHTTP)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	auth, _, err := credentials(env.Getenv)
+	auth, who, err := credentials(env.Getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	c, err := capillary.New(host, auth, hc)
-	return c, func() {}, err
+	c, err = capillary.New(host, auth, hc)
+	return c, func() {}, who, err
 }
