@@ -158,6 +158,8 @@ func TestOutputsNeverNameEachOther(t *testing.T) {
 			os.Remove(link)
 			os.Remove(hard)
 			os.Remove(results)
+			os.Remove(filepath.Join(dir, "in.validation.csv"))
+			os.Remove(filepath.Join(dir, "x"))
 			os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
 			if err := os.Symlink(in, link); err != nil {
 				t.Fatal(err)
@@ -178,8 +180,10 @@ func TestOutputsNeverNameEachOther(t *testing.T) {
 			if b, _ := os.ReadFile(summary); string(b) != "{}\n" {
 				t.Errorf("the existing summary was changed: %q", b)
 			}
-			if _, err := os.Stat(results); err == nil {
-				t.Errorf("a results file was written")
+			for _, f := range []string{results, filepath.Join(dir, "in.validation.csv"), filepath.Join(dir, "x")} {
+				if _, err := os.Stat(f); err == nil {
+					t.Errorf("%s was written", f)
+				}
 			}
 		})
 	}
