@@ -380,14 +380,6 @@ func (o *importOptions) checkResume(inputPath string, results *report.Results, e
 	return kept, todo, nil
 }
 
-func abs(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
-	return a
-}
-
 // open opens the input with the input flags; every problem with it is a
 // usage error (exit 2), found before anything is sent.
 func (o *importOptions) open(name string, env *Env) (*input.File, error) {
