@@ -453,6 +453,7 @@ func (r *Results) Early(res importer.Result) error {
 			return err
 		}
 		r.journal = j
+		syncDir(filepath.Dir(r.path)) // so that a power cut keeps its name
 	}
 	return r.journal.write(res)
 }
