@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,5 +258,39 @@ func TestSecretAndItsFileTogetherAreRefused(t *testing.T) {
 			t.Errorf("%v: %d requests", keys(env), n)
 		}
 		srv.Close()
+	}
+}
+
+// TestResumeAfterFixingAQuoteThatSwallowedRows: an unclosed quote makes
+// one invalid row of several lines; once it is fixed, those lines are rows
+// of their own and the rows after them keep the numbers the first run
+// recorded, so the resumed run sends the new rows and keeps the rest.
+func TestResumeAfterFixingAQuoteThatSwallowedRows(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{})
+	defer srv.Close()
+	broken := "externalId,groupName,maxGroupSize\na1,A,1\na2,\"open quote,2\na3,x,3\na4,\"y\",4\na5,A5,5\n"
+	in := writeFile(t, "in.csv", broken)
+	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
+	c := cli{env: sandboxEnv()}
+	args := []string{"import", "--host", srv.URL, "--rate", "unlimited", in}
+	if code := c.run(t, args...); code != exitRowsFailed {
+		t.Fatalf("first run: exit %d\n%s", code, c.stderr.String())
+	}
+	os.WriteFile(in, []byte(strings.Replace(broken, `"open quote,2`, `"open quote",2`, 1)), 0o644)
+	if code := c.run(t, append([]string{"import", "--resume"}, args[1:]...)...); code != exitOK {
+		t.Fatalf("resume: exit %d\n%s", code, c.stderr.String())
+	}
+	res := readResults(t, out)
+	var got []string
+	for _, r := range res {
+		got = append(got, fmt.Sprintf("%d %s %s", r.Row, r.ExternalID, r.Status))
+	}
+	if want := "2 a1 created|3 a2 created|4 a3 created|5 a4 created|6 a5 created"; strings.Join(got, "|") != want {
+		t.Errorf("results %q, want %q", strings.Join(got, "|"), want)
+	}
+	for _, g := range srv.Groups() {
+		if n := srv.Creations(g.ExternalID); n != 1 {
+			t.Errorf("%s created %d times", g.ExternalID, n)
+		}
 	}
 }
