@@ -185,13 +185,13 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 func writeFileAtomic(path string, data []byte) (err error) {
 	f, err := createBeside(path)
 	if err != nil {
-		return fmt.Errorf("report: writing summary: %w", err)
+		return fmt.Errorf("report: writing %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
 			_ = f.Close()
 			_ = os.Remove(f.Name())
-			err = fmt.Errorf("report: writing summary: %w", err)
+			err = fmt.Errorf("report: writing %s: %w", path, err)
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
