@@ -97,7 +97,7 @@ type Results struct {
 	priorFile *os.File
 
 	w       *Writer
-	journal *journal
+	journal atomic.Pointer[journal] // created by the first Early
 	lastRow atomic.Int64 // the row of the last line handed to w
 	stop    chan struct{}
 	done    chan struct{}
@@ -447,15 +447,16 @@ func (r *Results) Write(res importer.Result) error {
 // flight (importer.Config.Early): within a second it is on disk, where a
 // resumed run finds it however long the row before it takes.
 func (r *Results) Early(res importer.Result) error {
-	if r.journal == nil {
-		j, err := createJournal(r.path + journalSuffix)
-		if err != nil {
+	j := r.journal.Load()
+	if j == nil {
+		var err error
+		if j, err = createJournal(r.path + journalSuffix); err != nil {
 			return err
 		}
-		r.journal = j
 		syncDir(filepath.Dir(r.path)) // so that a power cut keeps its name
+		r.journal.Store(j)            // Early is called from one goroutine
 	}
-	return r.journal.write(res)
+	return j.write(res)
 }
 
 // flushEvery hands the lines to the file and syncs it once an interval:
@@ -480,8 +481,8 @@ func (r *Results) sync() error {
 	if err := r.w.Sync(); err != nil {
 		return err
 	}
-	if r.journal != nil {
-		return r.journal.sync(int(last))
+	if j := r.journal.Load(); j != nil {
+		return j.sync(int(last))
 	}
 	return nil
 }
@@ -503,8 +504,8 @@ func (r *Results) Close() error {
 	close(r.stop)
 	<-r.done
 	err := r.w.Close()
-	if r.journal != nil {
-		if e := r.journal.close(); err == nil {
+	if j := r.journal.Load(); j != nil {
+		if e := j.close(); err == nil {
 			err = e
 		}
 	}
