@@ -98,7 +98,7 @@ type Results struct {
 
 	w       *Writer
 	journal atomic.Pointer[journal] // created by the first Early
-	lastRow atomic.Int64 // the row of the last line handed to w
+	lastRow atomic.Int64            // the row of the last line handed to w
 	stop    chan struct{}
 	done    chan struct{}
 	closed  bool
