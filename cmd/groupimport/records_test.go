@@ -163,10 +163,10 @@ func TestOutputsNeverNameEachOther(t *testing.T) {
 			os.Remove(filepath.Join(dir, "x"))
 			os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
 			if err := os.Symlink(in, link); err != nil {
-				t.Fatal(err)
+				t.Skip("no symbolic links here:", err)
 			}
 			if err := os.Link(in, hard); err != nil {
-				t.Fatal(err)
+				t.Skip("no hard links here:", err)
 			}
 			c := cli{env: sandboxEnv()}
 			if code := c.run(t, tt.args...); code != exitUsage {
