@@ -125,6 +125,7 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 		}
 	}()
 	r := &Results{path: path, opts: opts, unlock: unlock}
+	removeStaleTemps(path)
 	_, err = os.Lstat(path)
 	exists := err == nil
 	switch {
@@ -149,6 +150,25 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// removeStaleTemps removes the temporary files of merges that a kill
+// interrupted (createBeside's names). Only the holder of the lock makes
+// them, so none is in use.
+func removeStaleTemps(path string) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, "."+base+".") && strings.HasSuffix(n, ".tmp") && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
 }
 
 // resolve follows symbolic links to the file they name, so that the lock

@@ -109,3 +109,26 @@ func TestJournalEmptiesOnceTheResultsCatchUp(t *testing.T) {
 		t.Errorf("results %q", got)
 	}
 }
+
+// TestOpenResultsRemovesAKilledMergesTemporaryFile: a merge killed before
+// its rename leaves a temporary file, which the next run removes.
+func TestOpenResultsRemovesAKilledMergesTemporaryFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.csv")
+	os.WriteFile(out, []byte(strings.Join(Header, ",")+"\n"), 0o644)
+	stale := filepath.Join(dir, ".r.csv.12345.tmp")
+	other := filepath.Join(dir, ".s.json.12345.tmp")
+	os.WriteFile(stale, []byte("half a merge"), 0o644)
+	os.WriteFile(other, []byte("not ours"), 0o644)
+	r, err := OpenResults(out, ResultsOptions{Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the killed merge's temporary file is still there")
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Error("another file's temporary file was removed")
+	}
+}
