@@ -1,11 +1,16 @@
 package importer
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // errorLimit decides when a run is hopeless: every row failing the same way
 // (a wrong host, an org that refuses the file) should stop the run rather
-// than grind through hours of quota.
+// than grind through hours of quota. The workers share it, each telling it
+// of a row as the row finishes.
 type errorLimit struct {
+	mu        sync.Mutex
 	stopAt    int
 	rate      float64
 	min       int
@@ -13,6 +18,11 @@ type errorLimit struct {
 }
 
 func (l *errorLimit) observe(r Result) error {
+	if l.stopAt <= 0 && l.rate <= 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	switch r.Status {
 	case Rejected, Failed:
 		l.bad++

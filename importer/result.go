@@ -5,8 +5,10 @@ import "time"
 // Status is the outcome of one input row, as written in the results CSV.
 type Status string
 
-// The statuses a row can end with. Final statuses are never sent again by a
-// resumed run; Failed and Skipped rows are.
+// The statuses a row can end with. A resumed run keeps the lines of rows
+// whose status is Final and not Local; Failed and Skipped rows are sent
+// again, and Invalid and Duplicate rows are checked again against the
+// current input.
 const (
 	Created             Status = "created"               // the API returned an entity id
 	CreatedWithWarnings Status = "created_with_warnings" // created, but some extended fields were not saved
@@ -35,6 +37,11 @@ func (s Status) Final() bool {
 	}
 	return false
 }
+
+// Local reports whether the status was decided from the input alone, so
+// that nothing about the row was ever sent: a resumed run checks such a row
+// again, since the user may have fixed it, and sends it if it now passes.
+func (s Status) Local() bool { return s == Invalid || s == Duplicate }
 
 // OK reports whether the status counts as success for the exit code: the
 // group is on the server as the row describes (or, in a dry run, would be

@@ -84,15 +84,29 @@ type Config struct {
 	// An error from it stops the run.
 	Sink func(Result) error
 
+	// Early, when set, receives a row's Result as soon as the row finishes
+	// while an earlier row is still unfinished; Sink gets it again, in
+	// order, once the rows before it are done. One slow request can hold
+	// up a whole Window of finished rows: a results file journals them
+	// here so that a crash does not lose them. It is called from the same
+	// goroutine as Sink, and an error from it stops the run.
+	Early func(Result) error
+
 	// Prior, for a resumed run, returns what an earlier run recorded for a
 	// row (ok false when nothing). A row with a final status is kept as it
-	// is; any other is sent again, and since an earlier attempt may have
-	// created it, a 1633 is settled by a lookup. An error (the results do
-	// not belong to this input) stops the run. Called in row order.
+	// is, except a Local one (invalid, duplicate), which is judged again
+	// from the current input; any other is sent again, and since an
+	// earlier attempt may have created it, a 1633 is settled by a lookup.
+	// An error (the results do not belong to this input) stops the run.
+	// Called in row order for every data row, a malformed one included
+	// (with an empty externalId).
 	Prior func(row int, externalID string) (res Result, ok bool, err error)
 
 	// StopAfterErrors stops the run (like an interrupt, with ErrAborted)
 	// once this many rows have ended rejected or failed; 0 means never.
+	// Rows are counted as the workers finish them, not as they are
+	// written in order, so no new request starts once the limit is met:
+	// at most Workers-1 requests already under way finish after it.
 	StopAfterErrors int
 	// MaxErrorRate stops the run once more than this share of the rows
 	// sent so far end rejected or failed, judged after MinSample rows;
@@ -166,6 +180,8 @@ type runner struct {
 	reqCtx   context.Context // requests in flight: outlives a stop by DrainTimeout
 	stopped  context.Context // done once the run is stopping
 	apiSeen  atomic.Bool     // some answer has come in the API's shape
+	stop     context.CancelCauseFunc
+	limit    *errorLimit // judged by the workers, as rows finish
 }
 
 // Run streams recs through validation and, unless DryRun, the API, and hands
@@ -198,14 +214,11 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	stopDrain := context.AfterFunc(gctx, func() { time.AfterFunc(cfg.DrainTimeout, cancelReq) })
 	defer stopDrain()
 
-	r := &runner{cfg: cfg, reqCtx: reqCtx, stopped: gctx}
+	r := &runner{cfg: cfg, reqCtx: reqCtx, stopped: gctx, stop: stopRun,
+		limit: &errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}}
 	var sinkErr error
-	limit := errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}
 	deliver := func(res Result) { // called in input order, from one goroutine
 		sum.Counts[res.Status]++
-		if err := limit.observe(res); err != nil {
-			stopRun(err)
-		}
 		if sinkErr == nil {
 			if sinkErr = cfg.Sink(res); sinkErr != nil {
 				stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
@@ -221,7 +234,14 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 			func(_ int, res Result) { deliver(res) },
 			func() bool { return cfg.Kill.Err() == nil }, func() {})
 	} else {
-		workErr, readErr = r.pipeline(recs, g, cfg.Window, deliver, func(rows int, err error) {
+		early := func(res Result) {
+			if sinkErr == nil && cfg.Early != nil {
+				if sinkErr = cfg.Early(res); sinkErr != nil {
+					stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
+				}
+			}
+		}
+		workErr, readErr = r.pipeline(recs, g, cfg.Window, deliver, early, func(rows int, err error) {
 			sum.Rows = rows
 			if err != nil {
 				stopRun(err)
@@ -256,7 +276,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 // pipeline runs the reader and the workers, and restores input order for
 // deliver. read reports the rows read and any input error as soon as the
 // reader ends, so that an input error stops the workers.
-func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver func(Result), read func(int, error)) (workErr, readErr error) {
+func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver, early func(Result), read func(int, error)) (workErr, readErr error) {
 	jobs := make(chan job)
 	results := make(chan done, window)
 	slots := make(chan struct{}, window)
@@ -283,6 +303,12 @@ func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver f
 		g.Go(func() error {
 			for j := range jobs {
 				res, err := r.process(j)
+				// Judged here rather than in input order, so that the
+				// run stops within a request per worker of the limit
+				// however far ahead of the writer the workers are.
+				if e := r.limit.observe(res); e != nil {
+					r.stop(e)
+				}
 				results <- done{j.seq, res}
 				if err != nil {
 					return err
@@ -305,6 +331,9 @@ func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver f
 	for d := range results {
 		i := d.seq % window
 		ring[i], have[i] = d.res, true
+		if d.seq != next {
+			early(d.res)
+		}
 		for i = next % window; have[i]; i = next % window {
 			res := ring[i]
 			ring[i], have[i] = Result{}, false
@@ -344,6 +373,14 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 			return seq, nil
 		case errors.As(err, &rowErr):
 			res.Status, res.Message = Invalid, rowErr.Err.Error()
+			if r.cfg.Prior != nil {
+				// The earlier line for this row is passed over: the
+				// row is judged again, and a malformed row is invalid.
+				if _, _, err := r.cfg.Prior(row, ""); err != nil {
+					release()
+					return seq, fmt.Errorf("%w: %w", ErrAborted, err)
+				}
+			}
 			emit(seq, res)
 			continue
 		case err != nil:
@@ -366,10 +403,12 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 				release()
 				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
 			}
+			// A row an earlier run judged from the input alone was never
+			// sent, so a 1633 now is no sign of a lost answer.
 			mayExist = !hasPrior || !prior.Status.Final()
 		}
 		switch {
-		case hasPrior && prior.Status.Final():
+		case hasPrior && prior.Status.Final() && !prior.Status.Local():
 			prior.Offset, prior.Cells, prior.Kept = res.Offset, res.Cells, true
 			res = prior
 		case problem != "":

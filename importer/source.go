@@ -60,8 +60,13 @@ func (c *CSVRecords) Next() ([]string, int, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
+				// A broken quote can swallow the lines after it into one
+				// record. Those lines keep their own row numbers (the
+				// record is one invalid row, the lines after it count as
+				// rows without lines), so that once the quote is fixed the
+				// rows after them still have the numbers an earlier run
+				// recorded, and a resumed run lines them up.
 				row := pe.StartLine - c.extra
-				c.extra += pe.Line - pe.StartLine
 				return nil, row, &RowError{Row: row, Err: describeParseError(pe)}
 			}
 			return nil, 0, err

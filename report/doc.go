@@ -35,8 +35,18 @@
 //
 // Numeric cells are never touched.
 //
-// A [Writer] buffers rows and hands whole lines to the file at least once a
-// second, so a crash loses about a second of rows at most and rarely leaves a
-// partial line; [ReadResults] reports a partial last line with
-// [ErrTruncated] after delivering every complete one.
+// A [Writer] buffers rows and hands whole lines to the file, and syncs it,
+// at least once a second, so a crash loses about a second of rows at most
+// and rarely leaves a partial line; [ReadResults] reports a partial last
+// line with [ErrTruncated] after delivering every complete one.
+//
+// # A run's results
+//
+// [Results] is the file one run writes, with what keeps it trustworthy: the
+// lock ([Lock]), the record of where its rows were sent ([Origin], in
+// RESULTS.meta), a resumed run's reading of the earlier record ([Prior])
+// and its new record in RESULTS.partial, merged back at the end ([Merge]),
+// and RESULTS.journal, where rows that finish behind a slow one are kept
+// until the ordered lines catch up with them. A resume merges whatever a
+// killed run left before it reads anything.
 package report

@@ -15,7 +15,7 @@ var ErrLocked = errors.New("another groupimport run is writing this results file
 // it would let a waiting run lock a file that no longer has a name.
 func Lock(path string) (unlock func(), err error) {
 	name := path + ".lock"
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openLock(name)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}

@@ -71,7 +71,9 @@ func (p *Prior) peek() (*importer.Result, error) {
 // given externalId; ok is false when the row has no line (the earlier run
 // stopped before it). Rows must be asked for in increasing order. A line
 // whose externalId differs, or a line for a row the input does not have,
-// is an error wrapping ErrMismatch.
+// is an error wrapping ErrMismatch, except that a row judged from the
+// input alone (importer.Status.Local: invalid, duplicate) may have been
+// fixed since, and its externalId is not compared.
 func (p *Prior) At(row int, externalID string) (res importer.Result, ok bool, err error) {
 	h, err := p.peek()
 	if err != nil || h == nil {
@@ -82,7 +84,7 @@ func (p *Prior) At(row int, externalID string) (res importer.Result, ok bool, er
 		return importer.Result{}, false, fmt.Errorf("%w: it has a line for row %d, which the input does not have as a data row", ErrMismatch, h.Row)
 	case h.Row > row:
 		return importer.Result{}, false, nil
-	case h.ExternalID != externalID:
+	case h.ExternalID != externalID && !h.Status.Local():
 		return importer.Result{}, false, fmt.Errorf("%w: row %d is %q in the results but %q in the input", ErrMismatch, row, h.ExternalID, externalID)
 	}
 	p.held = nil
@@ -107,7 +109,7 @@ func (p *Prior) End() error {
 // prefix of the rows) and then the lines of older for the rows after it.
 // It is how a resumed run that did not reach the end keeps the earlier
 // record of the rows it did not get to.
-func Merge(w *Writer, newer, older io.Reader) error {
+func Merge(w interface{ Write(importer.Result) error }, newer, older io.Reader) error {
 	last := 0
 	err := ReadResults(newer, func(r importer.Result) error {
 		last = r.Row

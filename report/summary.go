@@ -3,9 +3,12 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -183,25 +186,23 @@ func newSummaryJSON(s importer.Summary, resultsPath string) summaryJSON {
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames
-// it over path, so that path holds either the old or the new content.
+// it over path, so that path holds either the old or the new content. The
+// file gets the permissions any file the user creates gets (0666 less the
+// umask): os.CreateTemp would make it private, and forcing a mode would
+// ignore a umask that asks for less.
 func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := createBeside(path)
 	if err != nil {
-		return fmt.Errorf("report: writing summary: %w", err)
+		return fmt.Errorf("report: writing %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
 			_ = f.Close()
 			_ = os.Remove(f.Name())
-			err = fmt.Errorf("report: writing summary: %w", err)
+			err = fmt.Errorf("report: writing %s: %w", path, err)
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	// CreateTemp makes the file private; a summary is as readable as
-	// any file the user creates.
-	if err = f.Chmod(0o644); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {
@@ -210,7 +211,37 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// createBeside creates a new temporary file in path's directory with mode
+// 0666 less the umask.
+func createBeside(path string) (*os.File, error) {
+	dir, base := filepath.Split(path)
+	for range 100 {
+		name := filepath.Join(dir, fmt.Sprintf(".%s.%d.tmp", base, rand.Uint32()))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("cannot create a temporary file beside %s", path)
+}
+
+// syncDir commits a rename or a new name in dir to stable storage, where
+// the system allows it (a directory cannot be synced on Windows).
+func syncDir(dir string) {
+	if dir == "" {
+		dir = "."
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
 }
 
 // RowLine is one row that needs attention (rejected, failed, invalid) as a

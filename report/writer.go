@@ -78,8 +78,9 @@ func NewWriter(w io.Writer) *Writer {
 	return rw
 }
 
-// Create creates or truncates the file at path and returns a Writer for
-// it. Close flushes, syncs and closes the file.
+// Create creates or truncates the file at path (with the permissions the
+// user's umask allows) and returns a Writer for it. The background flush
+// syncs the file too; Close flushes, syncs and closes it.
 func Create(path string) (*Writer, error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -125,6 +126,22 @@ func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.flushLocked()
+}
+
+// Sync flushes buffered lines and, for a Writer from Create, commits the
+// file to stable storage, so that a power cut does not lose them.
+func (w *Writer) Sync() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.flushLocked(); err != nil {
+		return err
+	}
+	if w.file != nil {
+		if err := w.file.Sync(); err != nil {
+			return w.fail(err)
+		}
+	}
+	return nil
 }
 
 // Close stops the background flush and flushes what is buffered; for a
@@ -201,8 +218,14 @@ func (w *Writer) flushEvery(d time.Duration, stop <-chan struct{}, done chan<- s
 		case <-t.C:
 			w.mu.Lock()
 			if w.err == nil && w.bw.Buffered() > 0 {
-				// The error is kept for the next Write to return.
-				_ = w.flushLocked()
+				// The error is kept for the next Write to return. The
+				// sync, at most once an interval, is what makes "the
+				// last second" true of a power cut too.
+				if w.flushLocked() == nil && w.file != nil {
+					if err := w.file.Sync(); err != nil {
+						_ = w.fail(err)
+					}
+				}
 			}
 			w.mu.Unlock()
 		}

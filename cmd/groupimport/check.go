@@ -86,7 +86,7 @@ func runCheck(ctx context.Context, args []string, env *Env) error {
 			return usagef("--save-ext-fields %s already exists; pass --overwrite to replace it", o.saveExt)
 		}
 	}
-	client, stop, err := o.conn.dial(env, 1)
+	client, stop, _, err := o.conn.dial(env, 1)
 	if err != nil {
 		return err
 	}

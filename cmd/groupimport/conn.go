@@ -14,34 +14,36 @@ type connection struct {
 }
 
 // dial builds the API client, with a connection pool for conns concurrent
-// requests. The returned stop ends the sandbox, if one was started.
-func (c *connection) dial(env *Env, conns int) (*capillary.Client, func(), error) {
+// requests. The returned stop ends the sandbox, if one was started; who is
+// the credential's public name (the till or the client key, never a
+// secret).
+func (c *connection) dial(env *Env, conns int) (client *capillary.Client, stop func(), who string, err error) {
 	hc := capillary.NewHTTPClient(conns)
 	var (
 		host string
 		auth capillary.Auth
-		stop = func() {}
 	)
+	stop = func() {}
 	if c.useSandbox {
 		srv := newDemoSandbox()
 		env.log.infof("started a sandbox API at %s (a local fake; nothing leaves this machine)", srv.URL)
 		host, auth, stop = srv.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), srv.Close
+		who = "till " + sandbox.DefaultTill
 	} else {
-		var err error
 		if host, err = resolveHost(c.host, c.cluster, c.insecureHTTP); err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
-		if auth, _, err = credentials(env.Getenv); err != nil {
-			return nil, nil, err
+		if auth, who, err = credentials(env.Getenv); err != nil {
+			return nil, nil, "", err
 		}
 	}
-	client, err := capillary.New(host, auth, hc)
+	client, err = capillary.New(host, auth, hc)
 	if err != nil {
 		stop()
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	client.OnContract(func(k capillary.Contract, why string) {
 		env.log.infof("the server speaks the %s lookup contract: %s", k, why)
 	})
-	return client, stop, nil
+	return client, stop, who, nil
 }

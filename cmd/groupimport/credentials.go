@@ -39,10 +39,15 @@ func credentials(getenv func(string) string) (capillary.Auth, string, error) {
 }
 
 func secret(getenv func(string) string, name string) (string, error) {
+	path := getenv(name + "_FILE")
 	if v := getenv(name); v != "" {
+		if path != "" {
+			// Neither may silently win: the one left over from another
+			// setup would send the wrong secret.
+			return "", usagef("both %s and %s_FILE are set; unset one so it is clear which secret to use", name, name)
+		}
 		return v, nil
 	}
-	path := getenv(name + "_FILE")
 	if path == "" {
 		return "", nil
 	}

@@ -116,7 +116,7 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	if len(in.Columns.Unknown) > 0 {
 		env.log.warnf("%s (known: %s; rename with --map)", unknownColumns(in.Columns.Unknown), importer.FieldNames())
 	}
-	client, stop, err := o.client(env)
+	client, stop, _, err := o.client(env)
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,16 @@ func (c *claims) unchecked() int {
 	return len(c.byID) - len(c.checked)
 }
 
-// settleDiffPartial is settlePartial for a diff file.
+// partialPath is where a resumed diff writes until it merges into out.
+func partialPath(out string) string { return out + ".partial" }
+
+// eofReader is an empty earlier file.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// settleDiffPartial merges a partial diff file left by a resumed diff that
+// died into out, so that its finished rows are not looked up again.
 func settleDiffPartial(out string, log *logger) error {
 	partial := partialPath(out)
 	if _, err := os.Stat(partial); err != nil {

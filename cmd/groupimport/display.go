@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"strings"
 	"time"
@@ -28,7 +26,7 @@ type display struct {
 
 // start shows progress and returns the run's sink: every row goes to the
 // display and then to the results.
-func (d *display) start(o *importOptions, env *Env, size int64, w *report.Writer) func(importer.Result) error {
+func (d *display) start(o *importOptions, env *Env, size int64, write func(importer.Result) error) func(importer.Result) error {
 	d.problems = report.NewProblems()
 	if !o.noProgress {
 		opts := report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, DryRun: o.dryRun, JSON: env.log.json, ToSend: d.toSend, Traffic: d.traffic}
@@ -70,7 +68,7 @@ func (d *display) start(o *importOptions, env *Env, size int64, w *report.Writer
 				return fmt.Errorf("--failed-out: %w", err)
 			}
 		}
-		return w.Write(r)
+		return write(r)
 	}
 }
 
@@ -111,18 +109,6 @@ func (d *display) summary(env *Env, sum importer.Summary, out string) {
 	if d.failedOut != nil {
 		env.log.infof("%s", d.failedOut.Describe())
 	}
-}
-
-// lockError words a failure to take the results file's lock: another run
-// holding it, or a place where no file can be made.
-func lockError(out string, err error) error {
-	if errors.Is(err, report.ErrLocked) {
-		return usagef("%v; wait for it to finish or choose another --out", err)
-	}
-	if pe, ok := errors.AsType[*fs.PathError](err); ok {
-		return usagef("cannot create %s: %v; choose another --out", pe.Path, pe.Err)
-	}
-	return usagef("cannot create %s: %v", out, err)
 }
 
 // unknownColumns names the ignored columns in one phrase.

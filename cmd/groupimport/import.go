@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -134,13 +135,14 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	}
 
 	var client *capillary.Client
+	var who string
 	if !o.dryRun || o.extFields == "server" {
-		c, stop, err := o.client(env)
+		c, stop, w, err := o.client(env)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		client = c
+		client, who = c, w
 	}
 	extTypes, err := loadCatalogue(ctx, o.extFields, client, env)
 	if err != nil {
@@ -158,6 +160,36 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 		Kill:         env.Kill,
 	}
 	cfg.Policy.MaxAttempts = o.maxAttempts
+	cfg.MaxErrorRate = o.maxErrors.share
+	if o.maxErrors.count >= 0 {
+		cfg.StopAfterErrors = o.maxErrors.count + 1
+	}
+	var d display
+	var origin *report.Origin
+	if !o.dryRun {
+		d.traffic = new(importer.Traffic)
+		cfg.API = d.traffic.Watch(client)
+		d.limiter = importer.NewLimiter(o.rate.limit, o.burst)
+		cfg.Pacer = d.limiter
+		origin = &report.Origin{Host: client.Host(), Identity: who}
+		if o.useSandbox {
+			// Its port changes with every run; what matters is that it
+			// is the sandbox and not a real org.
+			origin.Host = "sandbox"
+		}
+		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), client.Host(), o.rate.text, o.workers, out)
+	}
+
+	// Taking the results file (lock, then under it the check that it may
+	// be written) comes before the long duplicate pre-scan.
+	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin})
+	if err != nil {
+		return resultsError(err, out)
+	}
+	defer results.Close()
+	for _, n := range results.Notes {
+		env.log.warnf("%s", n)
+	}
 	if inputPath != "-" {
 		// Reading the file twice finds repeated ids in a few bytes a row;
 		// stdin, read once, keeps a hash of every id instead.
@@ -165,40 +197,11 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 			return err
 		}
 	}
-	cfg.MaxErrorRate = o.maxErrors.share
-	if o.maxErrors.count >= 0 {
-		cfg.StopAfterErrors = o.maxErrors.count + 1
-	}
-	var d display
-	if !o.dryRun {
-		d.traffic = new(importer.Traffic)
-		cfg.API = d.traffic.Watch(client)
-		d.limiter = importer.NewLimiter(o.rate.limit, o.burst)
-		cfg.Pacer = d.limiter
-		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), client.Host(), o.rate.text, o.workers, out)
-	}
-
-	unlock, err := report.Lock(out)
-	if err != nil {
-		return lockError(out, err)
-	}
-	defer unlock()
-	writeTo := out
 	if o.resume {
-		if err := settlePartial(out, env.log); err != nil {
-			return &exitError{exitAborted, err}
-		}
-		kept, todo, err := checkResume(inputPath, out, o, env)
+		kept, todo, err := o.checkResume(inputPath, results, env)
 		if err != nil {
 			return err
 		}
-		prior, closePrior, err := openPrior(out)
-		if err != nil {
-			return err
-		}
-		defer closePrior()
-		cfg.Prior = prior
-		writeTo = partialPath(out)
 		d.toSend = int64(todo)
 		env.log.infof("resuming: %s already settled in %s %s kept; %s to do", importer.Plural(kept, "row"), out, isAre(kept), importer.Plural(todo, "row"))
 	}
@@ -207,21 +210,16 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 			return usagef("--failed-out: %v", err)
 		}
 	}
-	w, err := report.Create(writeTo)
-	if err != nil {
+	if err := results.Start(); err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
-	cfg.Sink = d.start(o, env, size, w)
+	cfg.Prior, cfg.Early = results.Prior(), results.Early
+	cfg.Sink = d.start(o, env, size, results.Write)
 
 	sum, runErr := importer.Run(ctx, recs, cfg)
 	d.stop(env, &sum)
-	if err := w.Close(); err != nil && runErr == nil {
+	if err := results.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("%w: closing the results: %w", importer.ErrAborted, err)
-	}
-	if o.resume {
-		if err := mergeInto(out, writeTo); err != nil && runErr == nil {
-			runErr = fmt.Errorf("%w: %w", importer.ErrAborted, err)
-		}
 	}
 	if d.failedOut != nil {
 		if err := d.failedOut.Close(); err != nil && runErr == nil {
@@ -256,19 +254,6 @@ func (o *importOptions) resumeHint(sum importer.Summary, runErr error) string {
 		return ""
 	}
 	return "to carry on, run: " + resumeCommand(o.command, o.args)
-}
-
-// openPrior opens the earlier results for Config.Prior.
-func openPrior(out string) (func(int, string) (importer.Result, bool, error), func(), error) {
-	f, err := os.Open(out)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, func() {}, nil
-	}
-	if err != nil {
-		return nil, nil, usagef("--resume: %v", err)
-	}
-	p := report.NewPrior(f)
-	return p.At, func() { p.Close(); f.Close() }, nil
 }
 
 // exitFor maps how the run ended to an exit code and a closing hint ("" for
@@ -331,8 +316,11 @@ func (o *importOptions) check() error {
 	return nil
 }
 
-// resultsPath picks the results file and refuses to overwrite one by
-// accident: it may hold the only record of what a past run created.
+// resultsPath picks the results file and checks that no output names
+// another output or the input: each would destroy the other. Whether the
+// results file may be replaced is decided under its lock (OpenResults); an
+// existing --failed-out or --summary-json file is replaced only with
+// --overwrite or --resume, like the results.
 func (o *importOptions) resultsPath(inputPath string) (string, error) {
 	out := o.out
 	if out == "" {
@@ -345,13 +333,64 @@ func (o *importOptions) resultsPath(inputPath string) (string, error) {
 		}
 		out = strings.TrimSuffix(inputPath, filepath.Ext(inputPath)) + suffix
 	}
-	if abs(out) == abs(inputPath) {
-		return "", usagef("--out %s is the inputPath file", out)
+	type named struct{ flag, path string }
+	files := []named{{"--out", out}}
+	if o.failedOut != "" {
+		files = append(files, named{"--failed-out", o.failedOut})
 	}
-	if _, err := os.Stat(out); err == nil && !o.overwrite && !o.resume {
-		return "", usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
+	if o.summaryJSON != "" {
+		files = append(files, named{"--summary-json", o.summaryJSON})
+	}
+	for i, f := range files {
+		if inputPath != "-" && report.SameFile(f.path, inputPath) {
+			return "", usagef("%s %s is the input file; choose another", f.flag, f.path)
+		}
+		for _, g := range files[:i] {
+			if report.SameFile(f.path, g.path) {
+				return "", usagef("%s %s and %s %s are the same file; choose another", g.flag, g.path, f.flag, f.path)
+			}
+		}
+		if i > 0 && !o.overwrite && !o.resume {
+			if _, err := os.Lstat(f.path); err == nil {
+				return "", usagef("%s %s already exists; pass --overwrite to replace it, or choose another", f.flag, f.path)
+			}
+		}
 	}
 	return out, nil
+}
+
+// resultsError words why the results file cannot be taken.
+func resultsError(err error, out string) error {
+	switch {
+	case errors.Is(err, report.ErrExists):
+		return usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
+	case errors.Is(err, report.ErrLocked):
+		return usagef("%v; wait for it to finish or choose another --out", err)
+	case errors.Is(err, report.ErrOtherOrigin):
+		return usagef("--resume: %v. Resume with the --host/--cluster/--sandbox and credentials of the run that made it, or start a new record with another --out", err)
+	}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return usagef("cannot create %s: %v; choose another --out", pe.Path, pe.Err)
+	}
+	return usagef("results file %s: %v", out, err)
+}
+
+// checkResume walks the input alongside the earlier results before
+// anything is sent, and refuses results of another input.
+func (o *importOptions) checkResume(inputPath string, results *report.Results, env *Env) (kept, todo int, err error) {
+	in, err := o.open(inputPath, env)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer in.Close()
+	kept, todo, err = results.Check(in.Records, &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize})
+	switch {
+	case errors.Is(err, report.ErrNotResults):
+		return 0, 0, usagef("--resume: %s is not a groupimport results file (%v); choose another --out", results.Path(), err)
+	case err != nil:
+		return 0, 0, usagef("--resume: %s: %v. Resume with the same input file, or start over with --overwrite or another --out", results.Path(), err)
+	}
+	return kept, todo, nil
 }
 
 func abs(p string) string {
@@ -417,8 +456,9 @@ func displayName(inputPath string) string {
 }
 
 // client builds the API client: the sandbox's with --sandbox, else the
-// host and credentials the user gave.
-func (o *importOptions) client(env *Env) (*capillary.Client, func(), error) {
+// host and credentials the user gave. who is the credential's public name
+// (never its secret).
+func (o *importOptions) client(env *Env) (*capillary.Client, func(), string, error) {
 	conn := connection{host: o.host, cluster: o.cluster, useSandbox: o.useSandbox, insecureHTTP: o.insecureHTTP}
 	return conn.dial(env, o.workers)
 }

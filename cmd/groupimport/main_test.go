@@ -6,9 +6,12 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/capillary-tools/groupimport/importer"
@@ -180,38 +183,80 @@ func TestRejectedCredentialsExit3(t *testing.T) {
 	}
 }
 
-// TestSecretsNeverLeak runs with both kinds of credentials and greps all a
-// run writes for them.
+// TestSecretsNeverLeak runs with both kinds of credentials, against a
+// server that answers well, fails, drops connections and refuses, and greps
+// every output stream and file for the secrets and for what travels in
+// their place: the MD5 of the password, the Basic header's base64 value and
+// the OAuth access token.
 func TestSecretsNeverLeak(t *testing.T) {
 	const password, clientSecret = "pa55-Word-that-leaks", "s3cret-that-leaks"
-	srv := sandbox.NewServer(sandbox.Config{
+	srv := sandbox.New(sandbox.Config{
 		Tills:        map[string]string{"till.one": password},
 		OAuthClients: map[string]string{"key.one": clientSecret},
 	})
-	defer srv.Close()
+	// Everything sent in a header that stands for a secret, as the
+	// server saw it.
+	var mu sync.Mutex
+	sent := map[string]bool{}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if a := r.Header.Get("Authorization"); a != "" {
+			sent[strings.TrimPrefix(a, "Basic ")] = true
+		}
+		if tok := r.Header.Get(sandbox.OAuthHeader); tok != "" {
+			sent[tok] = true
+		}
+		mu.Unlock()
+		srv.ServeHTTP(w, r)
+	}))
+	defer front.Close()
 	sum := md5.Sum([]byte(password)) // what Basic auth sends is a credential too
 	md5hex := hex.EncodeToString(sum[:])
+	faults := []sandbox.Faults{{}, {Error5xx: 0.5, Drop: 0.4, Seed: 9}}
 	for _, env := range []map[string]string{
 		{"CAP_TILL": "till.one", "CAP_PASSWORD": password},
 		{"CAP_CLIENT_KEY": "key.one", "CAP_CLIENT_SECRET": clientSecret},
 		{"CAP_TILL": "till.one", "CAP_PASSWORD": "wrong-" + password},
+		{"CAP_CLIENT_KEY": "key.one", "CAP_CLIENT_SECRET": "wrong-" + clientSecret},
 	} {
-		dir := t.TempDir()
-		in := filepath.Join(dir, "in.csv")
-		os.WriteFile(in, []byte("externalId,maxGroupSize\na,1\nb,0\n"), 0o644)
-		c := cli{env: env}
-		c.run(t, "import", "--host", srv.URL, "--rate", "unlimited", "--summary-json", filepath.Join(dir, "s.json"), "--overwrite", in)
-		everything := c.stdout.String() + c.stderr.String()
-		files, _ := filepath.Glob(filepath.Join(dir, "*"))
-		for _, f := range files {
-			b, _ := os.ReadFile(f)
-			everything += string(b)
-		}
-		for _, secret := range []string{password, clientSecret, md5hex} {
-			if secret != "" && strings.Contains(everything, secret) {
-				t.Errorf("a run with %v wrote the secret %q", keys(env), secret)
+		for _, f := range faults {
+			srv.SetFaults(f)
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in.csv")
+			os.WriteFile(in, []byte("externalId,maxGroupSize\na,1\nb,0\nc,3\nd,4\ne,5\nf,6\n"), 0o644)
+			c := cli{env: env}
+			code := c.run(t, "import", "--host", front.URL, "--rate", "unlimited", "--max-attempts", "2", "--timeout", "2s",
+				"--summary-json", filepath.Join(dir, "s.json"), "--failed-out", filepath.Join(dir, "fix.csv"), "--log-format", "json", "--overwrite", in)
+			wrong := strings.HasPrefix(env["CAP_PASSWORD"]+env["CAP_CLIENT_SECRET"], "wrong-")
+			switch {
+			case wrong && code != exitAborted:
+				t.Errorf("%v: exit %d with rejected credentials, want 3\n%s", keys(env), code, c.stderr.String())
+			case !wrong && code != exitRowsFailed:
+				t.Errorf("%v: exit %d, want 1 (row b is invalid)\n%s", keys(env), code, c.stderr.String())
+			}
+			everything := c.stdout.String() + c.stderr.String()
+			files, _ := filepath.Glob(filepath.Join(dir, "*"))
+			for _, f := range files {
+				b, _ := os.ReadFile(f)
+				everything += string(b)
+			}
+			mu.Lock()
+			secrets := []string{password, clientSecret, md5hex}
+			for s := range sent {
+				secrets = append(secrets, s)
+			}
+			mu.Unlock()
+			for _, secret := range secrets {
+				if secret != "" && strings.Contains(everything, secret) {
+					t.Errorf("a run with %v wrote the secret %q", keys(env), secret)
+				}
 			}
 		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sent) < 3 {
+		t.Errorf("the server saw %d credentials in headers; the test did not exercise both kinds", len(sent))
 	}
 }
 

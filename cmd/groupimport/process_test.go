@@ -41,7 +41,11 @@ func binary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "groupimport")
-		out, err := exec.Command("go", "build", "-race", "-o", binPath, ".").CombinedOutput()
+		args := []string{"build", "-o", binPath, "."}
+		if raceEnabled {
+			args = append(args[:1], append([]string{"-race"}, args[1:]...)...)
+		}
+		out, err := exec.Command("go", args...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

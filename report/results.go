@@ -1,0 +1,647 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/capillary-tools/groupimport/importer"
+	"github.com/capillary-tools/groupimport/importer/capillary"
+)
+
+// A results file has companions beside it, named by suffix:
+//
+//	RESULTS.lock     held by the run writing RESULTS (see Lock)
+//	RESULTS.meta     where the rows were sent: host and credential (Origin)
+//	RESULTS.partial  a resumed run's new record, merged into RESULTS at its end
+//	RESULTS.journal  rows that finished while an earlier row was still in
+//	                 flight, so that a crash does not lose them
+//
+// A run that ends, however it ends, leaves only RESULTS, its .meta and the
+// .lock. A run that is killed may leave .partial and .journal; the next
+// resume merges them into RESULTS before anything else.
+const (
+	metaSuffix    = ".meta"
+	partialSuffix = ".partial"
+	journalSuffix = ".journal"
+)
+
+// Errors of OpenResults.
+var (
+	// ErrExists: the results file exists and neither resuming nor
+	// overwriting was asked for.
+	ErrExists = errors.New("results file already exists")
+	// ErrOtherOrigin: the results were made against another host or with
+	// another credential than the run that would resume them.
+	ErrOtherOrigin = errors.New("the results file was made against another API")
+)
+
+// Origin is where a run sends its rows: the host and the public identity of
+// the credential (a till id or an OAuth client key, never a secret). It is
+// recorded beside the results, because a results file says which groups
+// exist on one server for one org, and resuming it against another would
+// keep rows as created that are not there.
+type Origin struct {
+	// Host is the API's base URL, or "sandbox" for the built-in sandbox
+	// (whose address changes with every run).
+	Host string `json:"host"`
+	// Identity is the credential's public name: "till ID" or "OAuth
+	// client key KEY".
+	Identity string `json:"identity"`
+}
+
+func (o Origin) String() string { return o.Host + " as " + o.Identity }
+
+type meta struct {
+	Origin
+	Created string `json:"created"`
+}
+
+// ResultsOptions say how OpenResults treats an existing results file.
+type ResultsOptions struct {
+	// Resume carries on from an existing results file.
+	Resume bool
+	// Overwrite replaces an existing results file.
+	Overwrite bool
+	// Origin is where the run sends rows; nil for a dry run, which sends
+	// nothing and records nothing.
+	Origin *Origin
+}
+
+// Results is the results file of one run, with everything that keeps it
+// trustworthy: the lock, the record of its origin, the resume protocol
+// (the earlier record read alongside the input, the new one written to a
+// partial file and merged back), and the journal of rows finished out of
+// order. Its life is OpenResults, Check (when resuming), Start, then Write
+// and Early from the run, then Close.
+type Results struct {
+	path string // the results file, symbolic links resolved
+	opts ResultsOptions
+
+	// Notes are what the user should be told about the earlier record:
+	// a partial record merged in, results without an origin.
+	Notes []string
+
+	unlock    func()
+	prior     *Prior
+	priorFile *os.File
+
+	w       *Writer
+	journal atomic.Pointer[journal] // created by the first Early
+	lastRow atomic.Int64            // the row of the last line handed to w
+	stop    chan struct{}
+	done    chan struct{}
+	closed  bool
+}
+
+// OpenResults takes the results file at path for a run: it locks it (the
+// check that it exists is made under the lock, so two runs cannot both find
+// it free), refuses it when it exists and opts allow neither resuming nor
+// overwriting, and, to resume, checks that it was made against opts.Origin
+// and merges in what a killed run left beside it. Nothing is written to
+// path itself before Start.
+func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
+	path, err = resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := Lock(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
+	r := &Results{path: path, opts: opts, unlock: unlock}
+	removeStaleTemps(path)
+	_, err = os.Lstat(path)
+	exists := err == nil
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	case exists && !opts.Resume && !opts.Overwrite:
+		return nil, fmt.Errorf("%s: %w", path, ErrExists)
+	case !opts.Resume:
+		// A fresh record: what an earlier run left beside the old one
+		// does not belong to it.
+		for _, s := range []string{partialSuffix, journalSuffix, metaSuffix} {
+			if err := os.Remove(path + s); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+		}
+		return r, nil
+	}
+	if err := r.checkOrigin(exists); err != nil {
+		return nil, err
+	}
+	if err := r.settle(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// removeStaleTemps removes the temporary files of merges that a kill
+// interrupted (createBeside's names). Only the holder of the lock makes
+// them, so none is in use.
+func removeStaleTemps(path string) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, "."+base+".") && strings.HasSuffix(n, ".tmp") && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
+}
+
+// resolve follows symbolic links to the file they name, so that the lock
+// and the merge's rename act beside the real file, and refuses one that
+// names nothing: the user meant some file, and it is not there.
+func resolve(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		target, _ := os.Readlink(path)
+		return "", fmt.Errorf("%s is a symbolic link to %s, which does not exist", path, target)
+	}
+	return real, nil
+}
+
+// Path is the results file's path, symbolic links resolved.
+func (r *Results) Path() string { return r.path }
+
+// checkOrigin compares the recorded origin with this run's.
+func (r *Results) checkOrigin(exists bool) error {
+	if r.opts.Origin == nil {
+		return nil
+	}
+	b, err := os.ReadFile(r.path + metaSuffix)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && exists:
+		r.Notes = append(r.Notes, fmt.Sprintf("%s does not say which host and credentials it was made with (an older version wrote it); resuming against %s on trust: if it was made elsewhere, its created rows are not on this server", r.path, r.opts.Origin))
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	}
+	var m meta
+	if err := json.Unmarshal(b, &m); err != nil || m.Host == "" {
+		return fmt.Errorf("%s%s is damaged (%v); it should say where %s was made", r.path, metaSuffix, err, r.path)
+	}
+	if m.Origin != *r.opts.Origin {
+		return fmt.Errorf("%w: %s was made against %s, and this run is against %s", ErrOtherOrigin, r.path, m.Origin, r.opts.Origin)
+	}
+	return nil
+}
+
+// settle merges what a killed run left beside the results into them: a
+// resumed run's partial record and the journal of rows it had finished.
+func (r *Results) settle() error {
+	var left []string
+	for _, s := range []string{partialSuffix, journalSuffix} {
+		if _, err := os.Lstat(r.path + s); err == nil {
+			left = append(left, r.path+s)
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("merging %v, left by a run that did not finish, into %s", left, r.path))
+	return r.merge()
+}
+
+// merge rewrites the results file as: the partial record's lines, then
+// the earlier lines for the rows after them, with every journaled line in
+// place of the line for its row. The journal and the partial record hold
+// the newest run's outcomes; the earlier file the older ones. The new file
+// replaces the old one atomically, and only then are the partial record
+// and the journal removed, so a crash at any point loses nothing.
+func (r *Results) merge() error {
+	journaled, err := readJournal(r.path + journalSuffix)
+	if err != nil {
+		return err
+	}
+	var newer, older io.Reader = eofReader{}, eofReader{}
+	var open []*os.File
+	closeAll := func() {
+		for _, f := range open {
+			f.Close()
+		}
+		open = nil
+	}
+	defer closeAll()
+	if f, err := os.Open(r.path + partialSuffix); err == nil {
+		open = append(open, f)
+		newer = f
+	}
+	mode := fs.FileMode(0)
+	if f, err := os.Open(r.path); err == nil {
+		open = append(open, f)
+		older = f
+		if fi, err := f.Stat(); err == nil {
+			mode = fi.Mode().Perm()
+		}
+	}
+	tmp, err := createBeside(r.path)
+	if err != nil {
+		return err
+	}
+	tmpName := tmp.Name()
+	w := NewWriter(tmp)
+	w.FlushInterval = -1
+	w.file = tmp
+	err = Merge(&journalOverlay{w: w, lines: journaled}, newer, older)
+	if err == nil {
+		err = (&journalOverlay{w: w, lines: journaled}).rest()
+	}
+	if err == nil && mode != 0 {
+		// The merged file keeps the permissions the user gave the old one.
+		err = tmp.Chmod(mode)
+	}
+	if e := w.Close(); err == nil {
+		err = e
+	}
+	closeAll() // Windows renames only over a file nobody holds open
+	if err == nil {
+		err = os.Rename(tmpName, r.path)
+	}
+	if err != nil {
+		os.Remove(tmpName)
+		return fmt.Errorf("merging the record of an earlier run into %s: %w", r.path, err)
+	}
+	syncDir(filepath.Dir(r.path))
+	for _, s := range []string{partialSuffix, journalSuffix} {
+		if err := os.Remove(r.path + s); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// journalOverlay sits between Merge and the Writer and puts the journaled
+// line of a row in place of the merged one, and journaled rows missing from
+// both files (a gap left by rows in flight before them) in row order.
+type journalOverlay struct {
+	w     *Writer
+	lines map[int]importer.Result
+}
+
+func (o *journalOverlay) Write(res importer.Result) error {
+	if err := o.before(res.Row); err != nil {
+		return err
+	}
+	if j, ok := o.lines[res.Row]; ok {
+		delete(o.lines, res.Row)
+		res = j
+	}
+	return o.w.Write(res)
+}
+
+func (o *journalOverlay) before(row int) error {
+	var rows []int
+	for r := range o.lines {
+		if r < row {
+			rows = append(rows, r)
+		}
+	}
+	slices.Sort(rows)
+	for _, r := range rows {
+		if err := o.w.Write(o.lines[r]); err != nil {
+			return err
+		}
+		delete(o.lines, r)
+	}
+	return nil
+}
+
+// rest writes the journaled rows after the last merged line.
+func (o *journalOverlay) rest() error { return o.before(int(^uint(0) >> 1)) }
+
+func readJournal(name string) (map[int]importer.Result, error) {
+	lines := map[int]importer.Result{}
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return lines, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	err = ReadResults(f, func(res importer.Result) error {
+		lines[res.Row] = res
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrTruncated) {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return lines, nil
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// Check walks the input (opened afresh: recs) alongside the earlier
+// results before anything is sent, so that results of another input are
+// refused up front (an error wrapping ErrMismatch or ErrNotResults) rather
+// than at the row where they part. kept counts the rows whose line stays as
+// it is; todo the rows that will be sent: the unsettled ones, and rows
+// judged invalid or duplicate before that now pass validation.
+func (r *Results) Check(recs importer.Records, v *importer.Validator) (kept, todo int, err error) {
+	f, err := os.Open(r.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	prior := NewPrior(f)
+	defer prior.Close()
+	var g capillary.Group
+	for {
+		cells, row, err := recs.Next()
+		rowErr, malformed := errors.AsType[*importer.RowError](err)
+		switch {
+		case err == io.EOF:
+			return kept, todo, prior.End()
+		case malformed:
+			cells, row = nil, rowErr.Row
+		case err != nil:
+			return 0, 0, fmt.Errorf("reading the input: %w", err)
+		}
+		id, problem := "", "malformed"
+		if cells != nil {
+			id, problem, _ = v.Validate(cells, &g)
+		}
+		res, ok, err := prior.At(row, id)
+		switch {
+		case err != nil:
+			return 0, 0, err
+		case ok && res.Status.Local() && problem == "" && (res.Status == importer.Invalid || res.ExternalID != id):
+			todo++ // fixed since
+		case ok && res.Status.Final():
+			kept++
+		case problem == "":
+			todo++
+		}
+	}
+}
+
+// Start opens the earlier record for Prior (when resuming) and creates the
+// file the run writes: the results file, or its partial record when
+// resuming. It records the origin first, so that the results are never
+// without it.
+func (r *Results) Start() error {
+	if o := r.opts.Origin; o != nil {
+		if _, err := os.Lstat(r.path + metaSuffix); !r.opts.Resume || errors.Is(err, fs.ErrNotExist) {
+			b, _ := json.MarshalIndent(meta{*o, time.Now().UTC().Format(time.RFC3339)}, "", "  ")
+			if err := writeFileAtomic(r.path+metaSuffix, append(b, '\n')); err != nil {
+				return err
+			}
+		}
+	}
+	writeTo := r.path
+	if r.opts.Resume {
+		f, err := os.Open(r.path)
+		switch {
+		case err == nil:
+			r.priorFile, r.prior = f, NewPrior(f)
+			writeTo = r.path + partialSuffix
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+	}
+	w, err := Create(writeTo)
+	if err != nil {
+		return err
+	}
+	w.FlushInterval = -1 // flushed, with the journal, by r.flushEvery
+	r.w = w
+	syncDir(filepath.Dir(r.path))
+	r.stop, r.done = make(chan struct{}), make(chan struct{})
+	go r.flushEvery(DefaultFlushInterval)
+	return nil
+}
+
+// Prior is what the earlier run recorded for a row, for
+// importer.Config.Prior; nil when there is no earlier record.
+func (r *Results) Prior() func(row int, externalID string) (importer.Result, bool, error) {
+	if r.prior == nil {
+		return nil
+	}
+	return r.prior.At
+}
+
+// Write records a row's final line, in input order (importer.Config.Sink).
+func (r *Results) Write(res importer.Result) error {
+	if err := r.w.Write(res); err != nil {
+		return err
+	}
+	r.lastRow.Store(int64(res.Row))
+	return nil
+}
+
+// Early journals a row that finished while rows before it are still in
+// flight (importer.Config.Early): within a second it is on disk, where a
+// resumed run finds it however long the row before it takes.
+func (r *Results) Early(res importer.Result) error {
+	j := r.journal.Load()
+	if j == nil {
+		var err error
+		if j, err = createJournal(r.path + journalSuffix); err != nil {
+			return err
+		}
+		syncDir(filepath.Dir(r.path)) // so that a power cut keeps its name
+		r.journal.Store(j)            // Early is called from one goroutine
+	}
+	return j.write(res)
+}
+
+// flushEvery hands the lines to the file and syncs it once an interval:
+// the results (or partial record) first, then the journal, which is
+// emptied once the in-order lines have caught up with every row in it.
+func (r *Results) flushEvery(d time.Duration) {
+	defer close(r.done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+			_ = r.sync() // an error is kept by the writers for the next Write
+		}
+	}
+}
+
+func (r *Results) sync() error {
+	last := r.lastRow.Load()
+	if err := r.w.Sync(); err != nil {
+		return err
+	}
+	if j := r.journal.Load(); j != nil {
+		return j.sync(int(last))
+	}
+	return nil
+}
+
+// Close ends the run's record: it flushes and syncs the lines written,
+// merges a resumed run's partial record into the results file, removes the
+// journal once its rows are safely in the results, and releases the lock.
+// After an error the partial record and the journal stay for the next
+// resume to merge.
+func (r *Results) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	defer r.unlock()
+	if r.w == nil {
+		return nil
+	}
+	close(r.stop)
+	<-r.done
+	err := r.w.Close()
+	if j := r.journal.Load(); j != nil {
+		if e := j.close(); err == nil {
+			err = e
+		}
+	}
+	if r.prior != nil {
+		r.prior.Close()
+		r.priorFile.Close()
+	}
+	if err != nil {
+		return err
+	}
+	if r.opts.Resume && r.prior != nil {
+		return r.merge()
+	}
+	if err := os.Remove(r.path + journalSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// journal is an append-only file of results lines in the order rows
+// finished. It is emptied (back to its header) whenever the results file
+// has caught up with every row in it, so it stays small.
+type journal struct {
+	mu     sync.Mutex
+	f      *os.File
+	bw     *bufio.Writer
+	line   []byte
+	maxRow int // the highest row since it was last emptied
+	err    error
+}
+
+var headerLine = []byte(strings.Join(Header, ",") + "\n")
+
+func createJournal(name string) (*journal, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	j := &journal{f: f, bw: bufio.NewWriterSize(f, bufferSize)}
+	if _, err := j.bw.Write(headerLine); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+func (j *journal) write(res importer.Result) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
+	j.line = appendLine(j.line[:0], res)
+	if j.bw.Available() < len(j.line) && j.bw.Buffered() > 0 {
+		if err := j.bw.Flush(); err != nil {
+			return j.fail(err)
+		}
+	}
+	if _, err := j.bw.Write(j.line); err != nil {
+		return j.fail(err)
+	}
+	j.maxRow = max(j.maxRow, res.Row)
+	return nil
+}
+
+func (j *journal) fail(err error) error {
+	if j.err == nil {
+		j.err = fmt.Errorf("report: writing the journal: %w", err)
+	}
+	return j.err
+}
+
+// sync flushes and syncs the journal; when the results hold every row up
+// to upTo on disk and the journal has no row past it, it is emptied.
+func (j *journal) sync(upTo int) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
+	if j.maxRow == 0 {
+		return nil
+	}
+	if j.maxRow <= upTo {
+		j.bw.Reset(j.f)
+		if err := j.f.Truncate(int64(len(headerLine))); err != nil {
+			return j.fail(err)
+		}
+		if _, err := j.f.Seek(int64(len(headerLine)), io.SeekStart); err != nil {
+			return j.fail(err)
+		}
+		j.maxRow = 0
+		return nil
+	}
+	if err := j.bw.Flush(); err != nil {
+		return j.fail(err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return j.fail(err)
+	}
+	return nil
+}
+
+func (j *journal) close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	err := j.err
+	if err == nil {
+		if e := j.bw.Flush(); e != nil {
+			err = j.fail(e)
+		} else if e := j.f.Sync(); e != nil {
+			err = j.fail(e)
+		}
+	}
+	if e := j.f.Close(); err == nil && e != nil {
+		err = e
+	}
+	return err
+}
