@@ -36,12 +36,13 @@ soak: ## the fault-injection and crash-and-resume tests at SOAK_ROWS rows and SO
 	SOAK_ROWS=$(SOAK_ROWS) SOAK_KILLS=$(SOAK_KILLS) $(GO) test -race -count=1 -timeout 60m -v \
 	  -run 'TestFaultSuite|TestCrashAndResume' ./importer/ ./cmd/groupimport/ 2>&1 | grep -E '^(---|===|ok|FAIL)|faults_test|process_test'
 
-bench: build ## the benchmarks, Go's and groupimport beside its peers against the sandbox (about 20 minutes); see BENCHMARKS.md
-	$(GO) run ./bench/run -bin $(BIN) -out bench/out
+BENCH_OUT ?= bench-out
+bench: build ## the benchmarks, Go's and groupimport beside its peers (about 20 minutes); see BENCHMARKS.md
+	$(GO) run ./cmd/bench -bin $(BIN) -out $(BENCH_OUT)
 
 .PHONY: bench-quick
-bench-quick: build ## 10k and 100k rows beside the peers, one run each: a minute or two
-	$(GO) run ./bench/run -bin $(BIN) -out bench/out -quick
+bench-quick: build ## 10k and 100k rows beside the peers and the 1M-row dry run: about 3 minutes
+	$(GO) run ./cmd/bench -bin $(BIN) -out $(BENCH_OUT) -quick
 
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
 release: ## static binaries for every platform in dist/, with SHA256SUMS
@@ -59,4 +60,4 @@ demo: build ## import samples/fleets.csv into a local sandbox API
 	  code=$$?; echo; echo "exit code $$code; results:"; cat samples/fleets.results.csv; [ $$code -le 1 ]
 
 clean: ## remove build output
-	rm -rf bin dist
+	rm -rf bin dist bench-out
