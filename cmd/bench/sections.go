@@ -182,7 +182,7 @@ func (b *bench) throughput() error {
 // alternates.
 func (b *bench) dryRun() error {
 	const n = 1_000_000
-	runs := max(b.runs, 5)
+	runs := max(b.runs, 7)
 	in := b.file(n)
 	out := filepath.Join(b.results, "groupimport.validation.csv")
 	var vs, cs []sample
