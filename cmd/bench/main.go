@@ -70,7 +70,7 @@ func main() {
 	var only string
 	flag.StringVar(&b.bin, "bin", "bin/groupimport", "the groupimport binary to measure")
 	flag.StringVar(&b.out, "out", "bench-out", "work directory: data, results, installed tools, results.md")
-	flag.BoolVar(&b.quick, "quick", false, "10k and 100k rows only, one run each; no Go benchmarks, quota, rate or ETA sections")
+	flag.BoolVar(&b.quick, "quick", false, "10k and 100k rows beside the peers, one run each, the 1M-row dry run and latency; no Go benchmarks, quota, rate or ETA sections")
 	flag.IntVar(&b.runs, "runs", 0, "runs per measurement; the median is reported (default 3, 1 with -quick)")
 	flag.StringVar(&b.compare, "compare", "", "other groupimport `binaries` (comma-separated) to measure beside -bin, as peers: an A/B of a change")
 	flag.StringVar(&b.peerList, "peers", "all", "peers to measure: all, none, or a comma-separated list of names as in the table, matched by prefix")
