@@ -181,6 +181,17 @@ func statCount(line, key string) int {
 	return n
 }
 
+// parseStats reads the counters from a sandbox's closing line, in either
+// wording ("100 groups created" or "groups created: 100"); a count it
+// cannot find is -1.
+func parseStats(line string) stats {
+	st := stats{statCount(line, "requests"), statCount(line, "groups created"), statCount(line, "conflicts"), statCount(line, "throttled")}
+	if st.creates < 0 {
+		st.creates = statCount(line, "created")
+	}
+	return st
+}
+
 // close stops the sandbox as Ctrl-C does, waits for it and reads its
 // counters and, when recorded, the arrivals.
 func (s *server) close() error {
@@ -200,11 +211,7 @@ func (s *server) close() error {
 	if i < 0 {
 		return fmt.Errorf("sandbox: no closing counters: %s", tail(out, 500))
 	}
-	line := lastLine(out[i:])
-	s.stats = stats{statCount(line, "requests"), statCount(line, "groups created"), statCount(line, "conflicts"), statCount(line, "throttled")}
-	if s.stats.creates < 0 {
-		s.stats.creates = statCount(line, "created")
-	}
+	s.stats = parseStats(lastLine(out[i:]))
 	if s.arrivals != "" {
 		defer os.Remove(s.arrivals)
 		b, err := os.ReadFile(s.arrivals)
