@@ -40,12 +40,13 @@ soak: ## the fault-injection and crash-and-resume tests at SOAK_ROWS rows and SO
 	SOAK_ROWS=$(SOAK_ROWS) SOAK_KILLS=$(SOAK_KILLS) $(GO) test $(RACE) -count=1 -timeout 60m -v \
 	  -run 'TestFaultSuite|TestCrashAndResume' ./importer/ ./cmd/groupimport/ 2>&1 | grep -E '^(---|===|ok|FAIL)|faults_test|process_test'
 
-bench: build ## the benchmarks, Go's and groupimport beside its peers against the sandbox (about 20 minutes); see BENCHMARKS.md
-	$(GO) run ./bench/run -bin $(BIN) -out bench/out
+BENCH_OUT ?= bench-out
+bench: build ## the benchmarks, Go's and groupimport beside its peers (about 20 minutes); see BENCHMARKS.md
+	$(GO) run ./cmd/bench -bin $(BIN) -out $(BENCH_OUT)
 
 .PHONY: bench-quick
-bench-quick: build ## 10k and 100k rows beside the peers, one run each: a minute or two
-	$(GO) run ./bench/run -bin $(BIN) -out bench/out -quick
+bench-quick: build ## 10k and 100k rows beside the peers (one run each), the 1M-row dry run and latency: about 2 minutes
+	$(GO) run ./cmd/bench -bin $(BIN) -out $(BENCH_OUT) -quick
 
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
 release: ## static binaries for every platform in dist/, with SHA256SUMS
@@ -86,4 +87,4 @@ demo-diff: build ## import samples/fleets.csv into a sandbox, then diff samples/
 	code=$$?; echo; echo "exit code $$code; diff:"; cat $(DEMO_DIR)/fleets-day2.diff.csv; [ $$code -le 1 ]
 
 clean: ## remove build output
-	rm -rf bin dist
+	rm -rf bin dist bench-out

@@ -1,16 +1,17 @@
-// Command run is the benchmark harness behind "make bench" and "make
-// bench-quick". In one run, against sandboxes it serves itself on
-// loopback (a fresh one per measured run), it times groupimport on
-// generated files and the peers on the same sandbox and file, the dry run
-// against a bare encoding/csv read, latency hiding, the quota behaviour,
-// the accuracy of --rate and the ETA at a slow rate. Wall time, CPU time
-// and peak RSS of every process come from wait4. Missing peers are
-// installed from Debian's packages, the Go module proxy or npm, or skipped
-// with the reason.
+// Command bench is the benchmark harness behind "make bench" and "make
+// bench-quick". Against a fresh sandbox process per measured run, on one
+// loopback port, it times groupimport on generated files and the peers on
+// the same sandbox and file at the same concurrency, the dry run against a
+// bare encoding/csv read (cmd/bench/csvread), latency hiding, the quota
+// behaviour, the accuracy of --rate and the ETA at a slow rate. Wall and
+// CPU time of every measured process come from wait4, its peak RSS from
+// GNU time, the sandbox's CPU from /proc. Missing peers are installed from
+// Debian's packages, the Go module proxy or npm, or skipped with the
+// reason.
 //
 // It prints Markdown tables and writes them to OUT/results.md.
 //
-//	go run ./bench/run [-quick] [-runs N] [-only go,throughput,dryrun,latency,quota,rate,eta]
+//	go run ./cmd/bench [-quick] [-runs N] [-only go,throughput,dryrun,latency,quota,rate,eta]
 package main
 
 import (
@@ -24,7 +25,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -34,8 +34,13 @@ import (
 //go:embed post.lua
 var postLua []byte
 
+// concurrency is the requests in flight for groupimport and for every
+// peer that can be told (newman sends one at a time).
+const concurrency = 32
+
 type bench struct {
 	bin                       string // groupimport
+	port                      int    // every sandbox listens on 127.0.0.1:port
 	out, data, results, tools string
 	quick                     bool
 	runs                      int
@@ -56,11 +61,16 @@ type target struct {
 
 func main() {
 	log.SetFlags(0)
+	if len(os.Args) > 1 && os.Args[1] == "-serve" {
+		serveMain(os.Args[1:])
+		return
+	}
+	began := time.Now()
 	b := &bench{}
 	var only string
 	flag.StringVar(&b.bin, "bin", "bin/groupimport", "the groupimport binary to measure")
-	flag.StringVar(&b.out, "out", "bench/out", "work directory: data, results, installed tools, results.md")
-	flag.BoolVar(&b.quick, "quick", false, "10k and 100k rows only, one run each; no Go benchmarks, quota, rate or ETA sections")
+	flag.StringVar(&b.out, "out", "bench-out", "work directory: data, results, installed tools, results.md")
+	flag.BoolVar(&b.quick, "quick", false, "10k and 100k rows beside the peers, one run each, the 1M-row dry run and latency; no Go benchmarks, quota, rate or ETA sections")
 	flag.IntVar(&b.runs, "runs", 0, "runs per measurement; the median is reported (default 3, 1 with -quick)")
 	flag.StringVar(&b.compare, "compare", "", "other groupimport `binaries` (comma-separated) to measure beside -bin, as peers: an A/B of a change")
 	flag.StringVar(&b.peerList, "peers", "all", "peers to measure: all, none, or a comma-separated list of names as in the table, matched by prefix")
@@ -112,6 +122,7 @@ func main() {
 		}
 	}
 	b.printTargets()
+	fmt.Fprintf(os.Stderr, "bench: finished in %s\n", time.Since(began).Round(time.Second))
 }
 
 func (b *bench) setup() error {
@@ -133,17 +144,39 @@ func (b *bench) setup() error {
 		}
 	}
 	for _, p := range []string{"goclient", "csvread"} {
-		if err := quiet("", nil, "go", "build", "-o", filepath.Join(b.tools, "bin", p), "./bench/"+p); err != nil {
+		if err := quiet("", nil, "go", "build", "-o", filepath.Join(b.tools, "bin", p), "./cmd/bench/"+p); err != nil {
 			return err
 		}
 	}
+	if b.port, err = freePort(); err != nil {
+		return err
+	}
+	b.findTime()
 	f, err := os.Create(filepath.Join(b.out, "results.md"))
 	if err != nil {
 		return err
 	}
 	b.w = io.MultiWriter(os.Stdout, f)
 	b.machine()
+	if gnuTime == "" {
+		b.printf("**No peak RSS in this run: /usr/bin/time is missing and could not be installed (apt-get install time).**\n\n")
+	}
 	return nil
+}
+
+// findTime finds GNU time, installing Debian's package when it is
+// missing; without it peak RSS is not reported, loudly.
+func (b *bench) findTime() {
+	const p = "/usr/bin/time"
+	if _, err := os.Stat(p); err != nil {
+		if err := aptInstall("time"); err != nil {
+			fmt.Fprintf(os.Stderr, "\n*** WARNING: %s is missing (%v).\n*** Peak RSS will NOT be reported: a child's own wait4 figure includes the harness's peak.\n\n", p, err)
+			return
+		}
+	}
+	if _, err := os.Stat(p); err == nil {
+		gnuTime = p
+	}
 }
 
 // machine records what the numbers were measured on.
@@ -164,7 +197,10 @@ func (b *bench) machine() {
 	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
 		b.printf("- kernel: %s\n", strings.TrimSpace(string(out)))
 	}
-	b.printf("- %s, GOMAXPROCS %d (harness and sandbox share the machine with the measured process)\n", runtime.Version(), runtime.GOMAXPROCS(0))
+	b.printf("- %s, GOMAXPROCS %d; the harness, the sandbox process and the measured process share the machine\n", runtime.Version(), runtime.GOMAXPROCS(0))
+	if out, err := os.ReadFile("/proc/loadavg"); err == nil {
+		b.printf("- load average at the start: %s\n", strings.Join(strings.Fields(string(out))[:3], " "))
+	}
 	b.printf("- %d run(s) per measurement, median reported\n\n", b.runs)
 }
 
@@ -189,13 +225,10 @@ func (b *bench) gi(srv *server, args ...string) (usage, string, error) {
 		args: args,
 		env:  []string{"CAP_TILL=demo.till", "CAP_PASSWORD=demo-password"},
 	})
+	if srv != nil {
+		srv.clientDone()
+	}
 	return u, errOut, err
-}
-
-// settle drops the last sandbox's groups before the next measurement.
-func settle() {
-	runtime.GC()
-	debug.FreeOSMemory()
 }
 
 func (b *bench) check(what, want, got string, met bool) {
@@ -217,7 +250,12 @@ func (b *bench) printTargets() {
 	b.printf("\n")
 }
 
-func mb(bytes int64) string { return fmt.Sprintf("%.1f", float64(bytes)/(1<<20)) }
+func mb(bytes int64) string {
+	if bytes < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", float64(bytes)/(1<<20))
+}
 
 func median(xs []float64) float64 {
 	if len(xs) == 0 {

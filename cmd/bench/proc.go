@@ -11,12 +11,13 @@ import (
 	"time"
 )
 
-// usage is what one process cost, from wait4: wall time from start to
-// exit, user+system CPU (children included) and peak resident memory.
+// usage is what one process cost: wall time from start to exit and
+// user+system CPU (children included) from wait4, peak resident memory
+// from GNU time.
 type usage struct {
 	wall time.Duration
 	cpu  time.Duration
-	rss  int64 // bytes
+	rss  int64 // bytes; -1 when not measured
 	code int
 }
 
@@ -33,16 +34,13 @@ type command struct {
 	started func(*os.Process)
 }
 
-// gnuTime is GNU time, when installed. A process started by this one
-// inherits, in the kernel's accounting, this process's own peak RSS (Go
-// starts children with vfork), so a child's peak is measured by a
-// process that forks it: /usr/bin/time.
-var gnuTime = func() string {
-	if p, err := exec.LookPath("/usr/bin/time"); err == nil {
-		return p
-	}
-	return ""
-}()
+// gnuTime is GNU time, found or installed by setup. A process started by
+// this one inherits, in the kernel's accounting, this process's own peak
+// RSS (Go starts children with vfork, and exec records the shared memory's
+// high-water mark), so wait4's figure for a child is at least the
+// harness's: a child's peak is measured by a process that forks it,
+// /usr/bin/time. Without it no peak RSS is reported.
+var gnuTime string
 
 // measure runs c to completion and returns its cost and, unless it went
 // to a file, its standard output; standard error is returned either way.
@@ -96,7 +94,7 @@ func measure(c command) (usage, string, string, error) {
 	}
 	u.code = cmd.ProcessState.ExitCode()
 	u.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	u.rss = peakRSS(cmd.ProcessState)
+	u.rss = -1
 	if timeOut != "" {
 		// GNU time writes "Command exited with non-zero status N" first
 		// when it did.

@@ -36,8 +36,10 @@ func (s sample) rate() float64 { return float64(s.rows) / s.elapsed.Seconds() }
 
 // peer is a tool measured against groupimport on the same sandbox and file.
 type peer struct {
-	name string
-	// prepare installs the tool and writes its inputs; an error skips it.
+	name     string
+	inFlight int // requests it keeps in flight
+	// prepare installs the tool and writes its inputs, before any
+	// sandbox starts; an error skips it.
 	prepare func(b *bench) error
 	run     func(b *bench, srv *server) (sample, error)
 }
@@ -89,7 +91,7 @@ func (b *bench) peers() []peer {
 	var out []peer
 	for _, bin := range strings.Split(b.compare, ",") {
 		if bin != "" {
-			out = append(out, peer{name: "groupimport " + bin, prepare: func(*bench) error { return nil },
+			out = append(out, peer{name: "groupimport " + bin, inFlight: concurrency, prepare: func(*bench) error { return nil },
 				run: func(b *bench, srv *server) (sample, error) { return b.runCompare(bin, srv) }})
 		}
 	}
@@ -112,19 +114,19 @@ func (b *bench) peers() []peer {
 
 func allPeers() []peer {
 	return []peer{
-		{name: "minimal Go client (bench/goclient)", prepare: func(*bench) error { return nil }, run: (*bench).runGoClient},
-		{name: "wrk + Lua, unique bodies", prepare: (*bench).prepareWrk, run: (*bench).runWrk},
-		{name: "vegeta, max rate, 8 workers", prepare: (*bench).prepareVegeta, run: (*bench).runVegeta},
-		{name: "curl --parallel (one process)", prepare: (*bench).prepareCurl, run: (*bench).runCurlParallel},
-		{name: "xargs -P8 curl", prepare: (*bench).prepareXargs, run: (*bench).runXargs},
-		{name: "newman -d rows.csv", prepare: (*bench).prepareNewman, run: (*bench).runNewman},
+		{name: "minimal Go client (cmd/bench/goclient)", inFlight: concurrency, prepare: func(*bench) error { return nil }, run: (*bench).runGoClient},
+		{name: "wrk + Lua, unique bodies", inFlight: concurrency, prepare: (*bench).prepareWrk, run: (*bench).runWrk},
+		{name: "vegeta, max rate", inFlight: concurrency, prepare: (*bench).prepareVegeta, run: (*bench).runVegeta},
+		{name: "curl --parallel (one process)", inFlight: concurrency, prepare: (*bench).prepareCurl, run: (*bench).runCurlParallel},
+		{name: "xargs -P curl (a process per row)", inFlight: concurrency, prepare: (*bench).prepareXargs, run: (*bench).runXargs},
+		{name: "newman -d rows.csv", inFlight: 1, prepare: (*bench).prepareNewman, run: (*bench).runNewman},
 	}
 }
 
 func (b *bench) runGoClient(srv *server) (sample, error) {
 	u, _, errOut, err := measure(command{
 		name: filepath.Join(b.tools, "bin", "goclient"),
-		args: []string{"-url", srv.URL + sandbox.GroupPath, "-auth", basicAuth(), "-workers", "32",
+		args: []string{"-url", srv.URL + sandbox.GroupPath, "-auth", basicAuth(), "-workers", strconv.Itoa(concurrency),
 			"-out", filepath.Join(b.results, "goclient.results.csv"), b.file(b.peerRows)},
 	})
 	if err == nil && u.code != 0 {
@@ -150,7 +152,7 @@ func (b *bench) runWrk(srv *server) (sample, error) {
 	d := b.wrkDuration
 	u, out, errOut, err := measure(command{
 		name: b.wrk,
-		args: []string{"-t2", "-c32", "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--timeout", "10s",
+		args: []string{"-t2", "-c" + strconv.Itoa(concurrency), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--timeout", "10s",
 			"-s", filepath.Join(b.tools, "post.lua"), srv.URL + sandbox.GroupPath, "--", basicAuth()},
 	})
 	if err != nil {
@@ -174,19 +176,35 @@ func (b *bench) prepareVegeta() error {
 		return quiet("", []string{"GOBIN=" + filepath.Join(b.tools, "bin")}, "go", "install", vegetaModule)
 	})
 	b.vegeta = p
-	return err
+	if err != nil {
+		return err
+	}
+	return b.writeFresh("vegeta.targets", func(path string) error {
+		return writeVegetaTargets(path, b.groupURL(), basicAuth(), b.peerRows)
+	})
 }
 
+// groupURL is where every sandbox of this run answers creates.
+func (b *bench) groupURL() string {
+	return "http://127.0.0.1:" + strconv.Itoa(b.port) + sandbox.GroupPath
+}
+
+// writeFresh writes a data file that names this run's port, replacing one
+// from an earlier run.
+func (b *bench) writeFresh(name string, write func(path string) error) error {
+	path := filepath.Join(b.data, name)
+	os.Remove(path)
+	return write(path)
+}
+
+// runVegeta: -rate=0 sends as fast as the workers allow; -workers and
+// -max-workers pin the requests in flight to groupimport's.
 func (b *bench) runVegeta(srv *server) (sample, error) {
-	targets := filepath.Join(b.data, "vegeta.targets")
-	os.Remove(targets) // the URL's port changes with every sandbox
-	if err := writeVegetaTargets(targets, srv.URL+sandbox.GroupPath, basicAuth(), b.peerRows); err != nil {
-		return sample{}, err
-	}
+	w := strconv.Itoa(concurrency)
 	u, _, errOut, err := measure(command{
 		name: b.vegeta,
-		args: []string{"attack", "-format=json", "-lazy", "-targets=" + targets, "-rate=0", "-workers=8", "-max-workers=8",
-			"-output=" + filepath.Join(b.results, "vegeta.bin")},
+		args: []string{"attack", "-format=json", "-lazy", "-targets=" + filepath.Join(b.data, "vegeta.targets"), "-rate=0",
+			"-workers=" + w, "-max-workers=" + w, "-output=" + filepath.Join(b.results, "vegeta.bin")},
 	})
 	if err == nil && u.code != 0 {
 		err = fmt.Errorf("exit %d: %s", u.code, tail(errOut, 2000))
@@ -197,18 +215,18 @@ func (b *bench) runVegeta(srv *server) (sample, error) {
 func (b *bench) prepareCurl() error {
 	p, err := b.needTool("curl", func() error { return aptInstall("curl") })
 	b.curl = p
-	return err
+	if err != nil {
+		return err
+	}
+	return b.writeFresh("curl.config", func(path string) error {
+		return writeCurlConfig(path, b.groupURL(), basicAuth(), b.peerRows)
+	})
 }
 
 func (b *bench) runCurlParallel(srv *server) (sample, error) {
-	cfg := filepath.Join(b.data, "curl.config")
-	os.Remove(cfg)
-	if err := writeCurlConfig(cfg, srv.URL+sandbox.GroupPath, basicAuth(), b.peerRows); err != nil {
-		return sample{}, err
-	}
 	u, _, errOut, err := measure(command{
 		name:   b.curl,
-		args:   []string{"--parallel", "--parallel-immediate", "--parallel-max", "32", "-s", "-K", cfg},
+		args:   []string{"--parallel", "--parallel-immediate", "--parallel-max", strconv.Itoa(concurrency), "-s", "-K", filepath.Join(b.data, "curl.config")},
 		stdout: filepath.Join(b.results, "curl-parallel.codes"),
 	})
 	if err == nil && u.code != 0 {
@@ -221,7 +239,9 @@ func (b *bench) prepareXargs() error {
 	if _, err := exec.LookPath("xargs"); err != nil {
 		return err
 	}
-	if err := b.prepareCurl(); err != nil {
+	p, err := b.needTool("curl", func() error { return aptInstall("curl") })
+	b.curl = p
+	if err != nil {
 		return err
 	}
 	return writeBodies(filepath.Join(b.data, fmt.Sprintf("bodies-%d.txt", b.subsetRows)), b.subsetRows)
@@ -232,7 +252,7 @@ func (b *bench) prepareXargs() error {
 func (b *bench) runXargs(srv *server) (sample, error) {
 	u, _, errOut, err := measure(command{
 		name: "xargs",
-		args: []string{"-d", `\n`, "-P", "8", "-I", "{}", b.curl, "-s", "-o", "/dev/null", "-w", `%{http_code}\n`,
+		args: []string{"-d", `\n`, "-P", strconv.Itoa(concurrency), "-I", "{}", b.curl, "-s", "-o", "/dev/null", "-w", `%{http_code}\n`,
 			"-H", "Content-Type: application/json", "-H", "Authorization: " + basicAuth(), "--data-raw", "{}", srv.URL + sandbox.GroupPath},
 		stdin:  filepath.Join(b.data, fmt.Sprintf("bodies-%d.txt", b.subsetRows)),
 		stdout: filepath.Join(b.results, "xargs-curl.codes"),
