@@ -131,21 +131,11 @@ var version = "dev"
 // versionString is the version to print: the stamped one, else what the Go
 // toolchain recorded in the binary (go install pkg@v1.2.3 records the
 // module version; go build in a checkout, the VCS revision), else "dev".
-func versionString(stamped string, info func() (*debug.BuildInfo, bool)) string {
-	if stamped != "" && stamped != "dev" {
-		return stamped
-	}
-	bi, ok := info()
-	if !ok || bi == nil {
-		return stamped
-	}
-	v := bi.Main.Version
-	if v == "(devel)" {
-		v = ""
-	}
-	var rev, at string
-	var dirty bool
-	for _, s := range bi.Settings {
+// vcsRevision is the build's VCS revision, shortened and marked -dirty
+// when the tree had changes, and its commit time.
+func vcsRevision(settings []debug.BuildSetting) (rev, at string) {
+	dirty := false
+	for _, s := range settings {
 		switch s.Key {
 		case "vcs.revision":
 			rev = s.Value
@@ -161,6 +151,22 @@ func versionString(stamped string, info func() (*debug.BuildInfo, bool)) string 
 	if dirty {
 		rev += "-dirty"
 	}
+	return rev, at
+}
+
+func versionString(stamped string, info func() (*debug.BuildInfo, bool)) string {
+	if stamped != "" && stamped != "dev" {
+		return stamped
+	}
+	bi, ok := info()
+	if !ok || bi == nil {
+		return stamped
+	}
+	v := bi.Main.Version
+	if v == "(devel)" {
+		v = ""
+	}
+	rev, at := vcsRevision(bi.Settings)
 	switch {
 	case v != "" && rev != "":
 		return v + " (" + rev + ")"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/capillary-tools/groupimport/importer/capillary"
 	"io"
 	"os"
 	"path/filepath"
@@ -70,6 +71,7 @@ type diffOptions struct {
 
 func runDiff(ctx context.Context, args []string, env *Env) error {
 	var o diffOptions
+	o.args, o.command = args, "diff"
 	// The flags are import's own, so that they parse and default alike.
 	all := flag.NewFlagSet("", flag.ContinueOnError)
 	o.register(all, env.Getenv)
@@ -107,117 +109,131 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	if err != nil {
 		return err
 	}
-	in, err := o.open(inputPath, env)
+	e, err := o.setUp(ctx, inputPath, true, env)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	env.log.infof("reading %s", describeInput(in))
-	if len(in.Columns.Unknown) > 0 {
-		env.log.warnf("%s (known: %s; rename with --map)", unknownColumns(in.Columns.Unknown), importer.FieldNames())
-	}
-	client, stop, _, err := o.client(env)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	extTypes, err := loadCatalogue(ctx, o.extFields, client, env)
-	if err != nil {
-		return err
-	}
-	cfg := importer.Config{
-		Validator:    &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize, ExtTypes: extTypes},
-		API:          client,
-		Diff:         &importer.DiffConfig{},
-		Workers:      o.workers,
-		Pacer:        importer.NewLimiter(o.rate.limit, o.burst),
-		Policy:       importer.DefaultPolicy,
-		Timeout:      o.timeout,
-		DrainTimeout: o.drain,
-		Kill:         env.Kill,
-	}
-	cfg.Policy.MaxAttempts = o.maxAttempts
+	defer e.close()
+	var d display
+	e.pace(&o.importOptions, &d)
+	e.cfg.Diff = &importer.DiffConfig{}
 	if claims != nil {
-		cfg.Diff.Claimed = claims.claimed
+		e.cfg.Diff.Claimed = claims.claimed
 	}
-	if inputPath != "-" {
-		if cfg.Duplicates, err = o.scanDuplicates(inputPath, cfg.Validator, env); err != nil {
-			return err
-		}
+	if err := e.findDuplicates(&o.importOptions, inputPath, env); err != nil {
+		return err
 	}
-	cfg.MaxErrorRate = o.maxErrors.share
-	if o.maxErrors.count >= 0 {
-		cfg.StopAfterErrors = o.maxErrors.count + 1
-	}
-
-	unlock, err := report.Lock(out)
+	f, err := o.openDiff(out, env)
 	if err != nil {
-		return usagef("%v; wait for it to finish or choose another --out", err)
+		return err
 	}
-	defer unlock()
-	writeTo := out
-	var prior *report.Prior
-	if o.resume {
-		if err := settleDiffPartial(out, env.log); err != nil {
-			return &exitError{exitAborted, err}
-		}
-		f, err := os.Open(out)
-		switch {
-		case err == nil:
-			defer f.Close()
-			prior = report.NewDiffPrior(f)
-			defer prior.Close()
-			cfg.Prior = prior.At
-			env.log.infof("resuming: rows already compared in %s are kept; the rest are looked up", out)
-		case !errors.Is(err, os.ErrNotExist):
-			return usagef("--resume: %v", err)
-		}
-		writeTo = partialPath(out)
+	defer f.release()
+	if f.prior != nil {
+		e.cfg.Prior = f.prior.At
 	}
-	env.log.infof("comparing %s with %s at %s with %d workers (lookups only); diff in %s", displayName(inputPath), client.Host(), o.rate.text, o.workers, out)
+	env.log.infof("comparing %s with %s at %s with %d workers (lookups only); diff in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 
-	w, err := report.CreateDiff(writeTo)
-	if err != nil {
-		return usagef("cannot create the diff file: %v", err)
-	}
 	var prog *report.Progress
 	if !o.noProgress {
-		prog = report.NewProgress(env.Stderr, in.Size, report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json, Diff: true})
+		prog = report.NewProgress(env.Stderr, e.in.Size, report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json, Diff: true, Traffic: d.traffic})
 	}
 	tally := report.NewDiffTally()
-	cfg.Sink = func(r importer.Result) error {
+	e.cfg.Sink = func(r importer.Result) error {
 		if prog != nil {
 			prog.Observe(r)
 		}
 		tally.Observe(r)
 		claims.seen(r)
-		return w.Write(r)
+		return f.w.Write(r)
 	}
-
-	sum, runErr := importer.Run(ctx, in.Records, cfg)
+	sum, runErr := importer.Run(ctx, e.in.Records, e.cfg)
 	if prog != nil {
 		prog.Finish()
 	}
-	if err := w.Close(); err != nil && runErr == nil {
-		runErr = fmt.Errorf("%w: closing the diff: %w", importer.ErrAborted, err)
-	}
-	if prior != nil && runErr == nil {
-		if err := prior.End(); err != nil {
-			runErr = fmt.Errorf("%w: %w", importer.ErrAborted, err)
-		}
-	}
-	notOurs := errors.Is(runErr, report.ErrMismatch) || errors.Is(runErr, report.ErrNotResults)
-	switch {
-	case o.resume && notOurs:
-		// The earlier diff is of another input: keep it as it is.
-		os.Remove(writeTo)
-		return usagef("--resume: %s: %v. Resume with the same input file, or start over with --overwrite or another --out", out, strings.TrimPrefix(runErr.Error(), importer.ErrAborted.Error()+": "))
-	case o.resume:
-		if err := mergeDiffInto(out, writeTo); err != nil && runErr == nil {
-			runErr = fmt.Errorf("%w: %w", importer.ErrAborted, err)
-		}
+	if err := f.finish(runErr); err != nil {
+		return err
 	}
 	tally.Unchecked = claims.unchecked()
+	return o.finishDiff(env, sum, tally, runErr, out)
+}
+
+// diffFile is the diff being written: the lock on it, and for a resume
+// the earlier file read alongside and the partial file written instead.
+type diffFile struct {
+	out, writeTo string
+	unlock       func()
+	older        *os.File
+	prior        *report.Prior
+	w            *report.DiffWriter
+	resume       bool
+}
+
+// openDiff locks the diff file and, for a resume, settles what a killed
+// resume left and opens the earlier file.
+func (o *diffOptions) openDiff(out string, env *Env) (*diffFile, error) {
+	unlock, err := report.Lock(out)
+	if err != nil {
+		return nil, resultsError(err, out)
+	}
+	f := &diffFile{out: out, writeTo: out, unlock: unlock, resume: o.resume}
+	if o.resume {
+		if err := settleDiffPartial(out, env.log); err != nil {
+			f.release()
+			return nil, &exitError{exitAborted, err}
+		}
+		older, err := os.Open(out)
+		switch {
+		case err == nil:
+			f.older, f.prior = older, report.NewDiffPrior(older)
+			env.log.infof("resuming: rows already compared in %s are kept; the rest are looked up", out)
+		case !errors.Is(err, os.ErrNotExist):
+			f.release()
+			return nil, usagef("--resume: %v", err)
+		}
+		f.writeTo = partialPath(out)
+	}
+	if f.w, err = report.CreateDiff(f.writeTo); err != nil {
+		f.release()
+		return nil, usagef("cannot create the diff file: %v", err)
+	}
+	return f, nil
+}
+
+// finish closes the diff and, for a resume, merges it into the earlier
+// one; an earlier diff of another input is left as it was.
+func (f *diffFile) finish(runErr error) error {
+	runErr = closeErr(runErr, "closing the diff", f.w.Close())
+	if f.prior != nil && runErr == nil {
+		runErr = closeErr(runErr, "reading the earlier diff", f.prior.End())
+	}
+	if !f.resume {
+		return nil
+	}
+	if errors.Is(runErr, report.ErrMismatch) || errors.Is(runErr, report.ErrNotResults) {
+		os.Remove(f.writeTo)
+		return usagef("--resume: %s: %v. Resume with the same input file, or start over with --overwrite or another --out", f.out, strings.TrimPrefix(runErr.Error(), importer.ErrAborted.Error()+": "))
+	}
+	if runErr == nil {
+		if err := mergeDiffInto(f.out, f.writeTo); err != nil {
+			return &exitError{exitAborted, err}
+		}
+	}
+	return nil
+}
+
+func (f *diffFile) release() {
+	if f.prior != nil {
+		f.prior.Close()
+	}
+	if f.older != nil {
+		f.older.Close()
+	}
+	f.unlock()
+}
+
+// finishDiff prints the summary, writes --summary-json and turns how the
+// diff ended into an exit code.
+func (o *diffOptions) finishDiff(env *Env, sum importer.Summary, tally *report.DiffTally, runErr error, out string) error {
 	if env.log.json {
 		env.Stderr.Write(report.DiffSummaryLine(sum, tally, out, time.Now()))
 	} else {
@@ -228,9 +244,12 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 			env.log.errorf("writing --summary-json: %v", err)
 		}
 	}
-	hint := fmt.Sprintf("to carry on, run the same command with --resume: groupimport diff --resume --out %s [your other flags] %s", out, inputPath)
 	switch {
 	case runErr != nil:
+		hint := ""
+		if !o.useSandbox && !errors.Is(runErr, capillary.ErrUnauthorized) {
+			hint = "to carry on, run: " + resumeCommand(o.command, o.args)
+		}
 		return exitFor(sum, runErr, hint)
 	case !sum.DiffOK():
 		return &exitError{exitRowsFailed, fmt.Errorf("the server does not match the file; see the status, differences and message columns of %s", out)}
@@ -248,10 +267,14 @@ func (o *diffOptions) diffPath(inputPath string) (string, error) {
 		out = strings.TrimSuffix(inputPath, filepath.Ext(inputPath)) + ".diff.csv"
 	}
 	switch {
-	case abs(out) == abs(inputPath):
+	case inputPath != "-" && report.SameFile(out, inputPath):
 		return "", usagef("--out %s is the input file", out)
-	case o.results != "" && abs(out) == abs(o.results):
+	case o.results != "" && report.SameFile(out, o.results):
 		return "", usagef("--out %s is the --results file", out)
+	case o.summaryJSON != "" && report.SameFile(out, o.summaryJSON):
+		return "", usagef("--out %s and --summary-json %s are the same file; choose another", out, o.summaryJSON)
+	case o.summaryJSON != "" && o.results != "" && report.SameFile(o.summaryJSON, o.results):
+		return "", usagef("--summary-json %s is the --results file; choose another", o.summaryJSON)
 	}
 	if _, err := os.Stat(out); err == nil && !o.overwrite && !o.resume {
 		return "", usagef("diff file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)

@@ -122,80 +122,64 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	if err != nil {
 		return err
 	}
-
-	in, err := o.open(inputPath, env)
+	e, err := o.setUp(ctx, inputPath, !o.dryRun, env)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	recs, cols, size := in.Records, in.Columns, in.Size
-	env.log.infof("reading %s", describeInput(in))
-	if len(cols.Unknown) > 0 {
-		env.log.warnf("%s (known: %s; rename with --map)", unknownColumns(cols.Unknown), importer.FieldNames())
-	}
-
-	var client *capillary.Client
-	var who string
-	if !o.dryRun || o.extFields == "server" {
-		c, stop, w, err := o.client(env)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		client, who = c, w
-	}
-	extTypes, err := loadCatalogue(ctx, o.extFields, client, env)
-	if err != nil {
-		return err
-	}
-	cfg := importer.Config{
-		Validator:    &importer.Validator{Cols: cols, MaxGroupSize: o.maxGroupSize, ExtTypes: extTypes},
-		OnConflict:   importer.OnConflict(o.onConflict.value),
-		KeepCells:    o.failedOut != "",
-		DryRun:       o.dryRun,
-		Workers:      o.workers,
-		Policy:       importer.DefaultPolicy,
-		Timeout:      o.timeout,
-		DrainTimeout: o.drain,
-		Kill:         env.Kill,
-	}
-	cfg.Policy.MaxAttempts = o.maxAttempts
-	cfg.MaxErrorRate = o.maxErrors.share
-	if o.maxErrors.count >= 0 {
-		cfg.StopAfterErrors = o.maxErrors.count + 1
-	}
+	defer e.close()
+	e.cfg.KeepCells = o.failedOut != ""
 	var d display
+	results, err := o.takeResults(e, &d, inputPath, out, env)
+	if err != nil {
+		return err
+	}
+	defer results.Close()
+	if err := o.prepare(e, &d, results, inputPath, env); err != nil {
+		return err
+	}
+	e.cfg.Prior, e.cfg.Early = results.Prior(), results.Early
+	e.cfg.Sink = d.start(o, env, e.in.Size, results.Write)
+
+	sum, runErr := importer.Run(ctx, e.in.Records, e.cfg)
+	d.stop(env, &sum)
+	runErr = closeErr(runErr, "closing the results", results.Close())
+	if d.failedOut != nil {
+		runErr = closeErr(runErr, "--failed-out", d.failedOut.Close())
+	}
+	return o.finish(env, &d, sum, runErr, out, inputPath)
+}
+
+// takeResults paces the requests of an import and takes the results file:
+// its lock, then, under it, the check that it may be written and, for a
+// resume, that it was made against this host with these credentials. It
+// comes before the long duplicate pre-scan.
+func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string, env *Env) (*report.Results, error) {
 	var origin *report.Origin
 	if !o.dryRun {
-		d.traffic = new(importer.Traffic)
-		cfg.API = d.traffic.Watch(client)
-		d.limiter = importer.NewLimiter(o.rate.limit, o.burst)
-		cfg.Pacer = d.limiter
-		origin = &report.Origin{Host: client.Host(), Identity: who}
+		e.pace(o, d)
+		origin = &report.Origin{Host: e.client.Host(), Identity: e.who}
 		if o.useSandbox {
 			// Its port changes with every run; what matters is that it
 			// is the sandbox and not a real org.
 			origin.Host = "sandbox"
 		}
-		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), client.Host(), o.rate.text, o.workers, out)
+		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 	}
-
-	// Taking the results file (lock, then under it the check that it may
-	// be written) comes before the long duplicate pre-scan.
 	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin})
 	if err != nil {
-		return resultsError(err, out)
+		return nil, resultsError(err, out)
 	}
-	defer results.Close()
 	for _, n := range results.Notes {
 		env.log.warnf("%s", n)
 	}
-	if inputPath != "-" {
-		// Reading the file twice finds repeated ids in a few bytes a row;
-		// stdin, read once, keeps a hash of every id instead.
-		if cfg.Duplicates, err = o.scanDuplicates(inputPath, cfg.Validator, env); err != nil {
-			return err
-		}
+	return results, nil
+}
+
+// prepare finds the repeated ids, checks a resumed record against the
+// input, creates the --failed-out file and starts the results.
+func (o *importOptions) prepare(e *engine, d *display, results *report.Results, inputPath string, env *Env) error {
+	if err := e.findDuplicates(o, inputPath, env); err != nil {
+		return err
 	}
 	if o.resume {
 		kept, todo, err := o.checkResume(inputPath, results, env)
@@ -203,29 +187,24 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 			return err
 		}
 		d.toSend = int64(todo)
-		env.log.infof("resuming: %s already settled in %s %s kept; %s to do", importer.Plural(kept, "row"), out, isAre(kept), importer.Plural(todo, "row"))
+		env.log.infof("resuming: %s already settled in %s %s kept; %s to do", importer.Plural(kept, "row"), results.Path(), isAre(kept), importer.Plural(todo, "row"))
 	}
 	if o.failedOut != "" {
-		if d.failedOut, err = report.CreateFailedOut(o.failedOut, cols.Names, cols.Error, in.Delimiter, o.dryRun); err != nil {
+		var err error
+		cols := e.in.Columns
+		if d.failedOut, err = report.CreateFailedOut(o.failedOut, cols.Names, cols.Error, e.in.Delimiter, o.dryRun); err != nil {
 			return usagef("--failed-out: %v", err)
 		}
 	}
 	if err := results.Start(); err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
-	cfg.Prior, cfg.Early = results.Prior(), results.Early
-	cfg.Sink = d.start(o, env, size, results.Write)
+	return nil
+}
 
-	sum, runErr := importer.Run(ctx, recs, cfg)
-	d.stop(env, &sum)
-	if err := results.Close(); err != nil && runErr == nil {
-		runErr = fmt.Errorf("%w: closing the results: %w", importer.ErrAborted, err)
-	}
-	if d.failedOut != nil {
-		if err := d.failedOut.Close(); err != nil && runErr == nil {
-			runErr = fmt.Errorf("%w: --failed-out: %w", importer.ErrAborted, err)
-		}
-	}
+// finish prints the summary, writes --summary-json and turns how the run
+// ended into an exit code.
+func (o *importOptions) finish(env *Env, d *display, sum importer.Summary, runErr error, out, inputPath string) error {
 	d.summary(env, sum, out)
 	if o.summaryJSON != "" {
 		if err := report.WriteSummaryJSON(o.summaryJSON, sum, out); err != nil {
@@ -393,13 +372,6 @@ func (o *importOptions) checkResume(inputPath string, results *report.Results, e
 	return kept, todo, nil
 }
 
-func abs(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
-	return a
-}
 
 // open opens the input with the input flags; every problem with it is a
 // usage error (exit 2), found before anything is sent.
