@@ -372,7 +372,6 @@ func (o *importOptions) checkResume(inputPath string, results *report.Results, e
 	return kept, todo, nil
 }
 
-
 // open opens the input with the input flags; every problem with it is a
 // usage error (exit 2), found before anything is sent.
 func (o *importOptions) open(name string, env *Env) (*input.File, error) {
