@@ -564,12 +564,13 @@ func createJournal(name string) (*journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &journal{f: f, bw: bufio.NewWriterSize(f, bufferSize)}
-	if _, err := j.bw.Write(headerLine); err != nil {
+	// The header goes straight to the file: emptying the journal cuts it
+	// back to the header, which must then be there to keep.
+	if _, err := f.Write(headerLine); err != nil {
 		f.Close()
 		return nil, err
 	}
-	return j, nil
+	return &journal{f: f, bw: bufio.NewWriterSize(f, bufferSize)}, nil
 }
 
 func (j *journal) write(res importer.Result) error {

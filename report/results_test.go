@@ -110,6 +110,34 @@ func TestJournalEmptiesOnceTheResultsCatchUp(t *testing.T) {
 	}
 }
 
+// TestJournalKeepsItsHeaderWhenEmptiedEarly: a journal emptied before it
+// was ever flushed still starts with the header, so the rows journaled
+// after it can be read back.
+func TestJournalKeepsItsHeaderWhenEmptiedEarly(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.csv")
+	r, err := OpenResults(out, ResultsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.Early(importer.Result{Row: 3, ExternalID: "b", Status: importer.Created})
+	r.Write(importer.Result{Row: 2, ExternalID: "a", Status: importer.Created})
+	r.Write(importer.Result{Row: 3, ExternalID: "b", Status: importer.Created})
+	r.sync() // emptied before anything was flushed
+	r.Early(importer.Result{Row: 5, ExternalID: "d", Status: importer.Created})
+	r.Write(importer.Result{Row: 4, ExternalID: "c", Status: importer.Created})
+	r.sync()
+	if got := readLines(t, out+journalSuffix); len(got) != 1 || !strings.HasPrefix(got[0], "5,") {
+		t.Fatalf("journal %+v, want row 5", got)
+	}
+	r.Write(importer.Result{Row: 5, ExternalID: "d", Status: importer.Created})
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestOpenResultsRemovesAKilledMergesTemporaryFile: a merge killed before
 // its rename leaves a temporary file, which the next run removes.
 func TestOpenResultsRemovesAKilledMergesTemporaryFile(t *testing.T) {

@@ -27,6 +27,9 @@ type Env struct {
 	Kill context.Context
 	// IsTerminal reports whether Stderr is a terminal; nil means no.
 	IsTerminal func() bool
+	// Width reports the terminal's columns, asked on every redraw of the
+	// bar; nil means 80.
+	Width func() int
 
 	log *logger
 }
@@ -69,6 +72,12 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	if env.IsTerminal == nil {
 		env.IsTerminal = func() bool { return false }
 	}
+	if env.Width == nil {
+		env.Width = func() int { return 80 }
+	}
+	// Workers log too (the API version found on the first lookup), so
+	// every write to stderr is one whole write, under one lock.
+	env.Stderr = &syncWriter{w: env.Stderr}
 	env.log = newLogger(env.Stderr, env.IsTerminal())
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, topUsage)

@@ -135,7 +135,7 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 
 	var prog *report.Progress
 	if !o.noProgress {
-		prog = report.NewProgress(env.Stderr, e.in.Size, report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json, Diff: true, Traffic: d.traffic})
+		prog = report.NewProgress(env.Stderr, e.in.Size, report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json, Diff: true, Traffic: d.traffic, Width: env.Width})
 	}
 	tally := report.NewDiffTally()
 	e.cfg.Sink = func(r importer.Result) error {

@@ -29,7 +29,7 @@ type display struct {
 func (d *display) start(o *importOptions, env *Env, size int64, write func(importer.Result) error) func(importer.Result) error {
 	d.problems = report.NewProblems()
 	if !o.noProgress {
-		opts := report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, DryRun: o.dryRun, JSON: env.log.json, ToSend: d.toSend, Traffic: d.traffic}
+		opts := report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, DryRun: o.dryRun, JSON: env.log.json, ToSend: d.toSend, Traffic: d.traffic, Width: env.Width}
 		if d.limiter != nil {
 			opts.Pace = func() float64 {
 				if l := d.limiter.Limit(); l != rate.Inf {

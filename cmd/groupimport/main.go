@@ -19,6 +19,7 @@ func main() {
 	env := &Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Kill: kill,
 		IsTerminal: func() bool { return report.IsTerminal(os.Stderr) },
+		Width:      func() int { return report.TerminalWidth(os.Stderr) },
 	}
 	os.Exit(Main(ctx, os.Args[1:], env))
 }
