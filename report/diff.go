@@ -227,22 +227,5 @@ func NewDiffPrior(r io.Reader) *Prior {
 // wrote for a prefix of the rows) and then the lines of older for the rows
 // after it: Merge for diff files.
 func MergeDiff(w *DiffWriter, newer, older io.Reader) error {
-	last := 0
-	err := ReadDiff(newer, func(r importer.Result) error {
-		last = r.Row
-		return w.Write(r)
-	})
-	if err != nil && !errors.Is(err, ErrTruncated) {
-		return err
-	}
-	err = ReadDiff(older, func(r importer.Result) error {
-		if r.Row <= last {
-			return nil
-		}
-		return w.Write(r)
-	})
-	if err != nil && !errors.Is(err, ErrTruncated) {
-		return err
-	}
-	return nil
+	return merge(ReadDiff, w, newer, older)
 }

@@ -110,15 +110,20 @@ func (p *Prior) End() error {
 // It is how a resumed run that did not reach the end keeps the earlier
 // record of the rows it did not get to.
 func Merge(w interface{ Write(importer.Result) error }, newer, older io.Reader) error {
+	return merge(ReadResults, w, newer, older)
+}
+
+// merge is Merge for files read by read.
+func merge(read func(io.Reader, func(importer.Result) error) error, w interface{ Write(importer.Result) error }, newer, older io.Reader) error {
 	last := 0
-	err := ReadResults(newer, func(r importer.Result) error {
+	err := read(newer, func(r importer.Result) error {
 		last = r.Row
 		return w.Write(r)
 	})
 	if err != nil && !errors.Is(err, ErrTruncated) {
 		return err
 	}
-	err = ReadResults(older, func(r importer.Result) error {
+	err = read(older, func(r importer.Result) error {
 		if r.Row <= last {
 			return nil
 		}
