@@ -6,11 +6,13 @@ import (
 	"maps"
 	"math"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/capillary-tools/groupimport/importer"
@@ -67,7 +69,9 @@ type ProgressOptions struct {
 // API makes the importer wait.
 //
 // Observe only updates counters; drawing happens on a goroutine of its
-// own, a few times a second. Call Finish when the run ends.
+// own, a few times a second. On a terminal the bar is drawn by
+// github.com/schollz/progressbar/v3, which Progress fits to the terminal
+// on every redraw (see BarLine). Call Finish when the run ends.
 type Progress struct {
 	out   io.Writer
 	total int64 // input bytes, or -1
@@ -83,9 +87,10 @@ type Progress struct {
 	failed    int64 // rows sent that ended failed: their last failure was not retried
 	counts    map[importer.Status]int64
 
-	draw  sync.Mutex // held while writing to out
-	drawn bool       // a bar is on the screen
-	spin  int
+	draw    sync.Mutex               // held while writing to out, and around every use of bar
+	bar     *progressbar.ProgressBar // draws the frames; nil until the first
+	barCols int                      // the columns bar was made with
+	drawn   bool                     // a frame is on the screen
 
 	stop   chan struct{}
 	done   chan struct{}
@@ -179,10 +184,7 @@ func (p *Progress) Observe(r importer.Result) {
 func (p *Progress) Println(line string) {
 	p.draw.Lock()
 	defer p.draw.Unlock()
-	if p.drawn {
-		_, _ = io.WriteString(p.out, "\r\x1b[K")
-		p.drawn = false
-	}
+	p.clear()
 	_, _ = io.WriteString(p.out, strings.TrimRight(line, "\n")+"\n")
 }
 
@@ -195,7 +197,9 @@ func (p *Progress) Finish() {
 		if p.opts.Bar {
 			p.draw.Lock()
 			if p.drawn {
-				_, _ = io.WriteString(p.out, "\r\x1b[K")
+				// progressbar clears the line when it finishes
+				// (OptionClearOnFinish).
+				_ = p.bar.Finish()
 				p.drawn = false
 			}
 			p.draw.Unlock()
@@ -223,15 +227,102 @@ func (p *Progress) loop(every time.Duration) {
 	}
 }
 
-// redraw writes the bar over itself: a carriage return, a line that fits
-// the terminal (one column spare, so that no terminal wraps it), and an
-// erase to the end of the line for whatever a longer one left.
+// redraw has progressbar draw the bar over itself, fitted to the
+// terminal's width as it is now. The counters are read before taking the
+// draw lock (reading them asks the pacer, whose cut callback may be
+// waiting on that lock to log); the width after, so that no frame laid out
+// for an earlier width is written once a window has shrunk.
 func (p *Progress) redraw() {
-	line := p.BarLine(p.opts.Width())
+	s := p.snapshot()
 	p.draw.Lock()
 	defer p.draw.Unlock()
-	_, _ = io.WriteString(p.out, "\r"+line+"\x1b[K")
+	f, ok := s.layout(p.opts, p.opts.Width())
+	if !ok {
+		p.clear()
+		return
+	}
+	if p.bar == nil || f.cols != p.barCols {
+		// progressbar takes its width once, when made: a frame with
+		// another width needs another bar.
+		p.bar, p.barCols = newBar(p.out, s.total, f), f.cols
+		drawFirst(p.bar, s)
+	} else {
+		// The frame Describe draws still shows the last share done,
+		// which takes as many columns as the new one; Set64 draws again
+		// when the share has changed.
+		p.bar.Describe(f.desc)
+		setDone(p.bar, s)
+	}
 	p.drawn = true
+}
+
+// clear erases the frame on the screen, if any; the draw lock is held.
+func (p *Progress) clear() {
+	if p.drawn {
+		// ESC[2K and a carriage return (OptionUseANSICodes), not spaces
+		// as wide as the widest frame so far, which wrap once a window
+		// has shrunk.
+		_ = p.bar.Clear()
+		p.drawn = false
+	}
+}
+
+// barTheme draws the bar in ASCII, which every terminal and font shows.
+var barTheme = progressbar.Theme{Saucer: "#", SaucerPadding: " ", BarStart: "[", BarEnd: "]"}
+
+// newBar makes a progressbar that draws frame f on w when asked to, and
+// never on its own: no frame when made, no throttle that would drop the
+// frame asked for, no goroutine turning the spinner.
+func newBar(w io.Writer, total int64, f frame) *progressbar.ProgressBar {
+	theme, cols := barTheme, f.cols
+	switch {
+	case total <= 0:
+		// A spinner. progressbar counts its turns in its width, which
+		// must not be 0 for Finish to clear it.
+		total, cols = -1, 1
+	case cols == 0:
+		// No room for a bar: the share done and the text beside it.
+		theme = progressbar.Theme{}
+	}
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetWidth(cols),
+		progressbar.OptionSetTheme(theme),
+		progressbar.OptionSetDescription(f.desc),
+		progressbar.OptionShowDescriptionAtLineEnd(),
+		// Each frame starts with a carriage return and ends with ESC[0K,
+		// and clearing is ESC[2K: nothing is padded with spaces to the
+		// widest frame drawn so far.
+		progressbar.OptionUseANSICodes(true),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetRenderBlankState(false),
+		progressbar.OptionThrottle(0),
+		// The rate and the ETA are in the description: progressbar's
+		// own follow a few seconds of throughput and count every row,
+		// kept ones too.
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionSetElapsedTime(false),
+		progressbar.OptionSpinnerType(9), // | / - \
+		progressbar.OptionSetSpinnerChangeInterval(0),
+	)
+}
+
+// drawFirst has a new bar draw its first frame: Set64 draws unless the
+// share done rounds to 0%.
+func drawFirst(bar *progressbar.ProgressBar, s snapshot) {
+	setDone(bar, s)
+	if bar.String() == "" {
+		_ = bar.RenderBlank()
+	}
+}
+
+// setDone tells a bar for a known size how much of the input is done.
+func setDone(bar *progressbar.ProgressBar, s snapshot) {
+	if s.total > 0 {
+		// Reaching the total makes progressbar finish and clear the bar
+		// while the last rows may still be on their way.
+		_ = bar.Set64(min(s.offset, s.total-1))
+	}
 }
 
 func (p *Progress) printLine() {
@@ -464,6 +555,7 @@ func (s snapshot) eta() (time.Duration, bool) {
 type item struct {
 	text string
 	rank int
+	zero bool // a count of 0
 }
 
 // items lists the text beside the bar in display order.
@@ -471,7 +563,7 @@ func (s snapshot) items(opts ProgressOptions) []item {
 	var items []item
 	add := func(label string, n int64, rank int, always bool) {
 		if always || n != 0 {
-			items = append(items, item{label + " " + strconv.FormatInt(n, 10), rank})
+			items = append(items, item{label + " " + strconv.FormatInt(n, 10), rank, n == 0})
 		}
 	}
 	switch {
@@ -501,17 +593,17 @@ func (s snapshot) items(opts ProgressOptions) []item {
 		add("duplicate", s.counts[importer.Duplicate], 7, false)
 		add("skipped", s.counts[importer.Skipped], 5, false)
 	}
-	items = append(items, item{strconv.FormatInt(s.rows, 10) + " rows", 4}, item{s.rate(), 3})
+	items = append(items, item{text: strconv.FormatInt(s.rows, 10) + " rows", rank: 4}, item{text: s.rate(), rank: 3})
 	if s.traffic && s.retries+s.throttled > 0 {
-		items = append(items, item{"retries " + strconv.FormatInt(s.retries, 10), 2}, item{"429s " + strconv.FormatInt(s.throttled, 10), 2})
+		items = append(items, item{"retries " + strconv.FormatInt(s.retries, 10), 2, s.retries == 0}, item{"429s " + strconv.FormatInt(s.throttled, 10), 2, s.throttled == 0})
 	}
 	if s.held > 0 {
-		items = append(items, item{"held " + formatDuration(s.held) + " by 429", 2})
+		items = append(items, item{text: "held " + formatDuration(s.held) + " by 429", rank: 2})
 	} else if s.showPace() {
-		items = append(items, item{"pace " + formatRate(s.pace), 2})
+		items = append(items, item{text: "pace " + formatRate(s.pace), rank: 2})
 	}
 	if eta, ok := s.eta(); ok {
-		items = append(items, item{"eta " + formatDuration(eta), 0})
+		items = append(items, item{text: "eta " + formatDuration(eta), rank: 0})
 	}
 	return items
 }
@@ -544,61 +636,113 @@ const (
 	barMax = 30
 )
 
-// BarLine renders the bar for a terminal of the given width; the line is
-// at most width-1 columns wide, so the cursor never reaches the last
-// column and no terminal wraps it:
+// The columns a progressbar frame takes besides the bar's own and the
+// description's: the share done is "%4d%%", and the frames are
 //
-//	37% [###########                   ] created 1100 · conflict 3 · failed 0 · 1200 rows · 98.5/min · eta 2h10m
-//
-// On a narrow terminal the least useful items go first, then the bar
-// shrinks, then it goes.
-func (p *Progress) BarLine(width int) string {
-	s := p.snapshot()
-	limit := max(width-1, 1)
-	items := s.items(p.opts)
-	var head string
-	known := s.total > 0
-	if known {
-		head = strconv.Itoa(int(min(s.offset, s.total)*100/s.total)) + "%"
-		head = strings.Repeat(" ", 4-len(head)) + head + " "
-	} else {
-		p.spin = (p.spin + 1) % len(spinner)
-		head = spinner[p.spin:p.spin+1] + " "
-	}
-	bar := func(n int) string {
-		if !known || n <= 0 {
-			return ""
+//	"  37% [" bar "]  " desc " "   with a bar
+//	"  37%   " desc " "            without one
+//	"|  " desc " "                 for an input of unknown size
+const (
+	barFrame     = 11
+	percentFrame = 9
+	spinnerFrame = 4
+)
+
+// frame is what one redraw shows: a bar of cols columns inside its
+// brackets (none when 0) and the description beside it.
+type frame struct {
+	cols int
+	desc string
+}
+
+// layout fits a frame into width-1 columns, so that the cursor never
+// reaches the last column and no terminal wraps it. On a narrow terminal
+// the least useful items go first, then the bar shrinks, then it goes,
+// then the description is cut. It reports false when not even that fits
+// (a terminal under 10 columns): nothing is drawn then.
+func (s snapshot) layout(opts ProgressOptions, width int) (frame, bool) {
+	limit := width - 1
+	items := s.items(opts)
+	if s.total <= 0 {
+		for rank := 99; rank >= 0; rank-- {
+			if desc := joinItems(items, rank); spinnerFrame+runeLen(desc) <= limit {
+				return frame{desc: desc}, true
+			}
 		}
-		fill := int(min(s.offset, s.total) * int64(n) / s.total)
-		return "[" + strings.Repeat("#", fill) + strings.Repeat(" ", n-fill) + "] "
+		return frame{desc: clipColumns(joinItems(items, 0), limit-spinnerFrame)}, limit >= spinnerFrame
 	}
 	// Items give way, least useful first, while the bar keeps at least
 	// barMin columns; the counts that explain a slow run (failed, retries,
 	// 429s, pace) outrank the bar, which goes before they do.
 	for rank := 99; rank >= 0; rank-- {
 		desc := joinItems(items, rank)
-		room := limit - len(head) - runeLen(desc)
+		room := limit - barFrame - runeLen(desc)
 		switch {
-		case known && room >= barMin+3:
-			return head + bar(min(room-3, barMax)) + desc
-		case (!known || rank <= keepRank) && room >= 0:
-			return head + desc
+		case room >= barMin:
+			return frame{cols: min(room, barMax), desc: desc}, true
+		case rank <= keepRank && percentFrame+runeLen(desc) <= limit:
+			return frame{desc: desc}, true
+		}
+		if rank == keepRank {
+			// Before the bar comes back at their cost, those counts
+			// give up the ones that are 0 ("failed 0" during a 429's
+			// hold, on 80 columns).
+			if desc := joinItems(nonZero(items), rank); percentFrame+runeLen(desc) <= limit {
+				return frame{desc: desc}, true
+			}
 		}
 	}
-	return clipColumns(head+joinItems(items, 0), limit)
+	return frame{desc: clipColumns(joinItems(items, 0), limit-percentFrame)}, limit >= percentFrame
 }
 
 // keepRank is the rank of the items that stay on the line when the bar
 // itself has to go.
 const keepRank = 2
 
-const spinner = `|/-\`
+func nonZero(items []item) []item {
+	var kept []item
+	for _, it := range items {
+		if !it.zero {
+			kept = append(kept, it)
+		}
+	}
+	return kept
+}
+
+// BarLine is the frame progressbar draws for a terminal of the given
+// width, as the terminal shows it (without the carriage return and the
+// erase codes around it); it is at most width-1 columns wide, for example
+// on 120 columns and then on 80, where the bar gives way to the counts
+// that explain a slow run:
+//
+//	37% [#########                 ]  created 1100 · conflict 3 · failed 0 · invalid 97 · 1200 rows · 91.9/min · eta 20m
+//	37%   created 1100 · failed 0 · retries 4 · 429s 2 · pace 84.0/min · eta 20m
+//
+// It is empty when the terminal is too narrow for any frame.
+func (p *Progress) BarLine(width int) string {
+	s := p.snapshot()
+	f, ok := s.layout(p.opts, width)
+	if !ok {
+		return ""
+	}
+	var out strings.Builder
+	drawFirst(newBar(&out, s.total, f), s)
+	return visible(out.String())
+}
+
+var ansiCode = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]")
+
+// visible is what a terminal shows of a frame: no carriage returns, no
+// escape codes.
+func visible(frame string) string {
+	return strings.ReplaceAll(ansiCode.ReplaceAllString(frame, ""), "\r", "")
+}
 
 func runeLen(s string) int { return len([]rune(s)) }
 
 func clipColumns(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
+	if r := []rune(s); len(r) > max(n, 0) {
+		return string(r[:max(n, 0)])
 	}
 	return s
 }

@@ -4,6 +4,7 @@ package report
 
 import (
 	"bytes"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,9 +17,10 @@ import (
 )
 
 // TestBarFitsTheTerminal draws the bar on a real pseudo-terminal of 80 and
-// of 200 columns, and one shrunk from 120 to 50 halfway, and checks every
-// frame the terminal receives: none may reach the last column, where a
-// terminal wraps and the next redraw lands on a new line.
+// of 200 columns, and one shrunk from 120 to 50 halfway, and replays the
+// bytes the terminal receives: no frame, and no padding that clears one,
+// may reach the last column, where a terminal wraps and the next redraw
+// lands on a new line; after the resize, not of the new width.
 func TestBarFitsTheTerminal(t *testing.T) {
 	for _, tt := range []struct {
 		name          string
@@ -75,11 +77,22 @@ func TestBarFitsTheTerminal(t *testing.T) {
 			}
 			waitFor(t, func() bool { return drawn() >= 5 })
 			if tt.after != tt.before {
-				if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: tt.after}); err != nil {
+				// The drawing waits while the window shrinks and the
+				// output is marked: every frame after the mark is drawn
+				// after the resize, and must fit the new width.
+				p.draw.Lock()
+				err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: tt.after})
+				_, _ = io.WriteString(tty, resizeMark)
+				p.draw.Unlock()
+				if err != nil {
 					t.Fatal(err)
 				}
-				n := drawn()
-				waitFor(t, func() bool { return drawn() >= n+5 })
+				waitFor(t, func() bool {
+					mu.Lock()
+					defer mu.Unlock()
+					_, after, _ := strings.Cut(got.String(), "<resized>")
+					return strings.Count(after, "\x1b[0K") >= 5
+				})
 			}
 			p.Finish()
 			tty.Close()
@@ -91,34 +104,43 @@ func TestBarFitsTheTerminal(t *testing.T) {
 			mu.Lock()
 			out := got.String()
 			mu.Unlock()
-			// The pty turns \n into \r\n; frames start with \r and end
-			// with an erase to the end of the line.
-			ansi := regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
-			var frames []string
-			for _, f := range strings.FieldsFunc(out, func(r rune) bool { return r == '\r' || r == '\n' }) {
-				if f = ansi.ReplaceAllString(f, ""); f != "" {
-					frames = append(frames, f)
+			// progressbar drew the frames: a carriage return, the frame,
+			// ESC[0K; and cleared the last with ESC[2K.
+			if !strings.Contains(out, " \x1b[0K") || !strings.HasSuffix(out, "\x1b[2K\r") {
+				t.Errorf("not progressbar's frames, or the last not cleared: %q", out[max(0, len(out)-200):])
+			}
+			// The raw bytes, as the terminal receives them (the pty turns
+			// \n into \r\n), are replayed column by column: no frame, and
+			// no padding that clears one, may reach the last column.
+			before, after, resized := strings.Cut(out, strings.ReplaceAll(resizeMark, "\n", "\r\n"))
+			if tt.after != tt.before && !resized {
+				t.Fatalf("no resize mark in %q", out)
+			}
+			frames := checkFrames(t, before, int(tt.before))
+			if resized {
+				later := checkFrames(t, after, int(tt.after))
+				if len(later) < 5 {
+					t.Errorf("%d frames after the resize: %q", len(later), after)
 				}
+				frames = append(frames, later...)
 			}
 			if len(frames) < 5 {
 				t.Fatalf("%d frames seen: %q", len(frames), out)
 			}
 			widest := 0
+			bar := regexp.MustCompile(`^ +\d+% \[#* *\]  `)
+			bars := 0
 			for _, f := range frames {
-				w := len([]rune(f))
-				widest = max(widest, w)
-				if w >= int(tt.before) {
-					t.Errorf("a %d-column frame on a %d-column terminal: %q", w, tt.before, f)
-				}
-			}
-			// The last frames are drawn after any resize.
-			for _, f := range frames[len(frames)-3:] {
-				if w := len([]rune(f)); w >= int(tt.after) {
-					t.Errorf("on %d columns a frame is %d wide: %q", tt.after, w, f)
+				widest = max(widest, len([]rune(f)))
+				if bar.MatchString(f) {
+					bars++
 				}
 			}
 			if tt.before == 200 && widest < 120 {
 				t.Errorf("on 200 columns the widest frame is %d: the bar does not use the room", widest)
+			}
+			if tt.before >= 120 && bars == 0 {
+				t.Errorf("on %d columns no frame has a bar: %q", tt.before, frames)
 			}
 		})
 	}

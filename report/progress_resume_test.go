@@ -125,3 +125,24 @@ func TestProgressShowsAPause(t *testing.T) {
 		t.Errorf("bar after the pause: %q", bar)
 	}
 }
+
+// TestBarShowsAPauseOn80Columns: on 80 columns, while a 429 holds the
+// run, the counts that explain it stay on the line rather than the bar,
+// "failed 0" giving way first.
+func TestBarShowsAPauseOn80Columns(t *testing.T) {
+	clock := &fakeClock{now: clockStart}
+	traffic := new(importer.Traffic)
+	traffic.Throttled.Add(2)
+	p := NewProgress(&lockedBuffer{}, 6000, ProgressOptions{Interval: time.Hour, Now: clock.Now, Traffic: traffic,
+		Pace: func() float64 { return 30 }, Held: func() time.Duration { return 528 * time.Millisecond }})
+	defer p.Finish()
+	observe(p, 2520, map[importer.Status]int{importer.Created: 24})
+	clock.Advance(3 * time.Second)
+	want := "  42%   created 24 · retries 2 · 429s 2 · held 528ms by 429 · eta 4.1s "
+	if got := p.BarLine(80); got != want {
+		t.Errorf("on 80 columns\n got %q\nwant %q", got, want)
+	}
+	if got := p.BarLine(200); !strings.Contains(got, "] ") || !strings.Contains(got, "failed 0 · 24 rows") {
+		t.Errorf("on 200 columns: %q", got)
+	}
+}

@@ -62,21 +62,46 @@ func TestBinaryBarFitsAPty(t *testing.T) {
 			case <-done:
 			case <-time.After(5 * time.Second):
 			}
-			ansi := regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
-			frame := regexp.MustCompile(`^ *\d+% `)
-			bars := 0
-			for _, line := range strings.FieldsFunc(out.String(), func(r rune) bool { return r == '\r' || r == '\n' }) {
-				text := ansi.ReplaceAllString(line, "")
-				if frame.MatchString(text) {
-					bars++
-					if w := len([]rune(text)); w >= int(cols) {
-						t.Errorf("a %d-column bar on %d columns: %q", w, cols, text)
-					}
-				}
-			}
+			bars := checkRedraws(t, out.String(), int(cols))
 			if bars == 0 {
 				t.Fatalf("no bar drawn:\n%s", out.String())
 			}
+			if !strings.Contains(out.String(), " \x1b[0K") {
+				t.Errorf("the frames are not progressbar's (a carriage return, the frame, ESC[0K):\n%q", out.String())
+			}
 		})
 	}
+}
+
+// checkRedraws checks, in the raw bytes a terminal of the given width
+// received, every piece of a line that is drawn over in place: what comes
+// before a carriage return that no newline follows (the pty turns \n into
+// \r\n), and every progress frame (it ends with ESC[0K). None may reach the
+// last column, escape codes aside: that catches a frame too wide and
+// padding with spaces to clear one. Log lines and the summary end with a
+// newline and may wrap. It returns how many frames show the share done.
+func checkRedraws(t *testing.T, out string, width int) (bars int) {
+	t.Helper()
+	ansi := regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]")
+	frame := regexp.MustCompile(`^ *\d+% `)
+	start := 0
+	for i := 0; i <= len(out); i++ {
+		if i < len(out) && out[i] != '\r' && out[i] != '\n' {
+			continue
+		}
+		raw := out[start:i]
+		start = i + 1
+		text := ansi.ReplaceAllString(raw, "")
+		redrawn := i < len(out) && out[i] == '\r' && (i+1 == len(out) || out[i+1] != '\n')
+		if frame.MatchString(text) {
+			bars++
+			redrawn = true
+		}
+		if redrawn || strings.Contains(raw, "\x1b[0K") {
+			if w := len([]rune(text)); w >= width {
+				t.Errorf("a %d-column line drawn over in place on %d columns: %q", w, width, raw)
+			}
+		}
+	}
+	return bars
 }
