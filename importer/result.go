@@ -1,7 +1,5 @@
 package importer
 
-import "time"
-
 // Status is the outcome of one input row, as written in the results CSV.
 type Status string
 
@@ -72,7 +70,6 @@ type Result struct {
 	Warnings   []Notice
 	Attempts   int    // requests sent for the row (lookups excluded)
 	RequestID  string // X-Cap-Requestid of the last response
-	Elapsed    time.Duration
 
 	// Offset is how much of the input had been read when the row ended
 	// (see Records.Offset); progress compares it with the input's size.

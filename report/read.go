@@ -22,8 +22,8 @@ var ErrTruncated = errors.New("report: results file ends with an incomplete line
 
 // ReadResults parses a results file and calls fn with each line's Result,
 // in file order, without holding the file in memory. Text cells come back
-// as they were before Write quoted them (see the package doc); Elapsed and
-// Offset, which the file does not hold, are zero.
+// as they were before Write quoted them (see the package doc); Offset,
+// which the file does not hold, is zero.
 //
 // A header other than Header is an error wrapping ErrNotResults; an empty
 // input has no rows and is not an error, since a run that stopped before
