@@ -59,7 +59,7 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 		return decision{act: actAbort, status: Skipped, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
 	case resp.Status == http.StatusTooManyRequests:
 		if throttled >= p.MaxThrottled {
-			return decision{act: actDone, status: Failed, msg: fmt.Sprintf("rate limited (HTTP 429) %d times: the request rate is above the org's quota", throttled)}
+			return decision{act: actDone, status: Failed, msg: "rate limited (HTTP 429) " + Plural(throttled, "time") + ": the request rate is above the org's quota"}
 		}
 		wait := resp.RetryAfter
 		if wait <= 0 {
@@ -92,7 +92,7 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 func retryOrFail(d decision, attempt int, p Policy, jitter float64, retryAfter time.Duration) decision {
 	if attempt >= p.MaxAttempts {
 		d.act, d.status = actDone, Failed
-		d.msg = fmt.Sprintf("gave up after %d attempts: %s", attempt, d.msg)
+		d.msg = "gave up after " + Plural(attempt, "attempt") + ": " + d.msg
 		return d
 	}
 	d.wait = max(backoff(attempt, p, jitter), retryAfter)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,14 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	}
 	if got := backoff(20, p, 0.999); got > 8*time.Second {
 		t.Fatalf("backoff not capped: %s", got)
+	}
+}
+
+func TestGaveUpSaysAttemptsRight(t *testing.T) {
+	p := Policy{MaxAttempts: 1, MaxThrottled: 1, BaseBackoff: time.Second, MaxBackoff: time.Second}
+	d := decide(&capillary.Response{Status: 503}, nil, 1, 0, p, false, 0)
+	if !strings.HasPrefix(d.msg, "gave up after 1 attempt: ") {
+		t.Errorf("message %q", d.msg)
 	}
 }
 
