@@ -33,7 +33,7 @@ func BenchmarkParseValidate(b *testing.B) {
 	for b.Loop() {
 		if done%rows == 0 {
 			b.StopTimer()
-			recs := NewCSVRecords(bytes.NewReader(data), 0)
+			recs := newTestCSV(bytes.NewReader(data))
 			header, row, err := recs.Next()
 			if err != nil {
 				b.Fatal(err)
@@ -61,7 +61,7 @@ func BenchmarkParseValidate(b *testing.B) {
 }
 
 type parseBench struct {
-	recs *CSVRecords
+	recs *testCSV
 	v    *Validator
 	seen *seenIDs
 }

@@ -1,9 +1,7 @@
 package importer
 
 import (
-	"errors"
 	"hash/maphash"
-	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,19 +25,14 @@ type Duplicates struct {
 // as a run does, so the two agree row for row.
 func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 	d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
-	for {
-		cells, _, err := recs.Next()
-		var re *RowError
-		switch {
-		case err == io.EOF:
-			d.bloom = nil // the run needs only the candidates
-			return d, nil
-		case errors.As(err, &re):
-			continue
-		case err != nil:
+	for rec, err := range Rows(recs) {
+		if err != nil {
 			return nil, err
 		}
-		id := v.ID(cells)
+		if rec.Err != nil {
+			continue
+		}
+		id := v.ID(rec.Cells)
 		if id == "" {
 			continue
 		}
@@ -49,6 +42,8 @@ func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 			}
 		}
 	}
+	d.bloom = nil // the run needs only the candidates
+	return d, nil
 }
 
 // Candidates is how many ids the scan could not rule out (repeats and

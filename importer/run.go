@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -360,33 +359,29 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 	v := r.cfg.Validator
 	var g capillary.Group
 	seq := 0
-	for ; ; seq++ {
+	for rec, err := range Rows(recs) {
+		if err != nil {
+			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
+		}
 		if !acquire() {
 			return seq, nil
 		}
-		cells, row, err := recs.Next()
-		res := Result{Row: row, Offset: recs.Offset()}
-		var rowErr *RowError
-		switch {
-		case err == io.EOF:
-			release()
-			return seq, nil
-		case errors.As(err, &rowErr):
-			res.Status, res.Message = Invalid, rowErr.Err.Error()
+		res := Result{Row: rec.Num, Offset: recs.Offset()}
+		if rec.Err != nil {
+			res.Status, res.Message = Invalid, rec.Err.Err.Error()
 			if r.cfg.Prior != nil {
 				// The earlier line for this row is passed over: the
 				// row is judged again, and a malformed row is invalid.
-				if _, _, err := r.cfg.Prior(row, ""); err != nil {
+				if _, _, err := r.cfg.Prior(rec.Num, ""); err != nil {
 					release()
 					return seq, fmt.Errorf("%w: %w", ErrAborted, err)
 				}
 			}
 			emit(seq, res)
+			seq++
 			continue
-		case err != nil:
-			release()
-			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
 		}
+		cells, row := rec.Cells, rec.Num
 		id, problem, warn := v.Validate(cells, &g)
 		res.ExternalID = id
 		if r.cfg.KeepCells {
@@ -428,13 +423,16 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 			j.group.ExtendedFields = append([]capillary.Field(nil), g.ExtendedFields...)
 			select {
 			case jobs <- j:
+				seq++
 				continue
 			case <-r.stopped.Done():
 				res.Status, res.Message = Skipped, r.stopMessage(0, false)
 			}
 		}
 		emit(seq, res)
+		seq++
 	}
+	return seq, nil
 }
 
 // stopMessage explains a row the run did not finish.

@@ -157,7 +157,7 @@ func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format strin
 	if dec := decoder(d.encoding); dec != nil {
 		in = dec.Reader(br)
 	}
-	recs := &csvRecords{CSVRecords: importer.NewCSVRecords(in, delim), base: int64(d.bomLen), num: 1, den: 1}
+	recs := &csvRecords{CSVRecords: NewCSVRecords(in, delim), base: int64(d.bomLen), num: 1, den: 1}
 	if d.encoding != UTF8 && len(text) > 0 {
 		// Offset counts decoded bytes; progress compares it with the
 		// file's size, so it is scaled by the ratio the sample shows.
@@ -217,7 +217,7 @@ func notText(file string, sample []byte, d detection) error {
 // csvRecords reports Offset in bytes of the file rather than of the
 // decoded text.
 type csvRecords struct {
-	*importer.CSVRecords
+	*CSVRecords
 	base     int64 // bytes skipped before the decoded text: a UTF-8 byte-order mark
 	num, den int64 // file bytes per decoded byte
 }

@@ -1,10 +1,12 @@
-package importer
+package input
 
 import (
 	"errors"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/capillary-tools/groupimport/importer"
 )
 
 type readRow struct {
@@ -22,7 +24,7 @@ func readAll(t *testing.T, in string) []readRow {
 		if err == io.EOF {
 			return out
 		}
-		var re *RowError
+		var re *importer.RowError
 		if errors.As(err, &re) {
 			out = append(out, readRow{row: re.Row, err: re.Err.Error()})
 			continue
