@@ -3,7 +3,6 @@ package input
 import (
 	"bytes"
 	"errors"
-
 )
 
 // delimiters are the ones sniffed, in order of preference on a tie.
