@@ -2,6 +2,7 @@ package importer
 
 import (
 	"hash/maphash"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -20,7 +21,7 @@ type Duplicates struct {
 	candidates map[string]int // id -> first row seen by the run, or 0
 }
 
-// ScanDuplicates reads recs (a second opening of the input, positioned
+// ScanDuplicates reads recs (a second reading of the input, positioned
 // after the header) and collects the candidates. It extracts ids exactly
 // as a run does, so the two agree row for row.
 func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
@@ -44,6 +45,18 @@ func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 	}
 	d.bloom = nil // the run needs only the candidates
 	return d, nil
+}
+
+// scanRewound makes the first pass over a second reading of the input.
+func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
+	recs, err := rw.Rewind()
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := recs.(io.Closer); ok {
+		defer c.Close()
+	}
+	return ScanDuplicates(recs, v)
 }
 
 // Candidates is how many ids the scan could not rule out (repeats and

@@ -59,9 +59,11 @@ type Config struct {
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
 
-	// Duplicates, from ScanDuplicates over a second reading of the input,
-	// finds repeated externalIds in little memory. Nil tracks every id in a
-	// hash table instead (about 20 bytes a row), for input read only once.
+	// Duplicates is a first pass over the input made already
+	// (ScanDuplicates). Nil lets Run choose: when the Records it reads
+	// can be read again (they implement Rewinder) it makes that pass
+	// itself and finds repeated externalIds in a few bytes a row;
+	// otherwise it keeps a hash of every id (about 20 bytes a row).
 	Duplicates *Duplicates
 
 	Workers int    // concurrent requests
@@ -203,6 +205,17 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	sum := Summary{Counts: map[Status]int{}, Started: time.Now(), DryRun: cfg.DryRun}
 	if err := cfg.defaults(); err != nil {
 		return sum, err
+	}
+	if cfg.Duplicates == nil {
+		if rw, ok := recs.(Rewinder); ok {
+			d, err := scanRewound(rw, cfg.Validator)
+			if err != nil {
+				err = fmt.Errorf("reading the input for repeated externalIds: %w", err)
+				sum.Stopped = err.Error()
+				return sum, err
+			}
+			cfg.Duplicates = d
+		}
 	}
 	stopCtx, stopRun := context.WithCancelCause(ctx)
 	defer stopRun(nil)
