@@ -26,16 +26,46 @@ type Duplicates struct {
 // as a run does, so the two agree row for row.
 func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 	d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
-	for rec, err := range Rows(recs) {
-		if err != nil {
-			return nil, err
+	// The filters are filled on this goroutine while the next rows are
+	// read on another: reading is most of the pass.
+	const batch = 1024
+	full := make(chan []string, 4)
+	free := make(chan []string, cap(full)+1)
+	for range cap(free) {
+		free <- make([]string, 0, batch)
+	}
+	var readErr error
+	go func() {
+		defer close(full)
+		b := <-free
+		for rec, err := range Rows(recs) {
+			if err != nil {
+				readErr = err
+				break
+			}
+			if rec.Err != nil {
+				continue
+			}
+			// An id is a part of its row's cells, which are strings:
+			// the next row does not overwrite it.
+			if id := v.ID(rec.Cells); id != "" {
+				if b = append(b, id); len(b) == batch {
+					full <- b
+					b = <-free
+				}
+			}
 		}
-		if rec.Err != nil {
-			continue
-		}
-		if id := v.ID(rec.Cells); id != "" {
+		full <- b
+	}()
+	for b := range full {
+		for _, id := range b {
 			d.scan(id)
 		}
+		clear(b)
+		free <- b[:0]
+	}
+	if readErr != nil {
+		return nil, readErr
 	}
 	d.finish()
 	return d, nil

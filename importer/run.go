@@ -240,11 +240,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 
 	var readErr, workErr error
 	if cfg.DryRun {
-		// Nothing waits on the network: the reader delivers each row
-		// itself, already in order.
-		sum.Rows, readErr = r.read(recs, nil,
-			func(_ int, res Result) { deliver(res) },
-			func() bool { return cfg.Kill.Err() == nil }, func() {})
+		sum.Rows, readErr = r.dryRun(recs, deliver)
 	} else {
 		early := func(res Result) {
 			if sinkErr == nil && cfg.Early != nil {
@@ -283,6 +279,41 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		return sum, ErrInterrupted
 	}
 	return sum, nil
+}
+
+// dryRun reads on a goroutine of its own and delivers on this one, in
+// batches: nothing waits on the network, so the rows come in order
+// already, and one row's result is written while the next rows are read.
+func (r *runner) dryRun(recs Records, deliver func(Result)) (rows int, err error) {
+	const batch = 256
+	full := make(chan []Result, 4)
+	free := make(chan []Result, cap(full)+1) // every batch: the reader never waits for long
+	for range cap(free) {
+		free <- make([]Result, 0, batch)
+	}
+	go func() {
+		defer close(full)
+		b := <-free
+		rows, err = r.read(recs, nil,
+			func(_ int, res Result) {
+				if b = append(b, res); len(b) == batch {
+					full <- b
+					b = <-free
+				}
+			},
+			func() bool { return r.cfg.Kill.Err() == nil }, func() {})
+		if len(b) > 0 {
+			full <- b
+		}
+	}()
+	for b := range full {
+		for i := range b {
+			deliver(b[i])
+			b[i] = Result{} // let go of its strings
+		}
+		free <- b[:0]
+	}
+	return rows, err
 }
 
 // pipeline runs the reader and the workers, and restores input order for
