@@ -1,65 +1,105 @@
 package input
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/capillary-tools/groupimport/importer"
 )
 
-// CSVRecords reads CSV with encoding/csv, streaming: memory does not grow
-// with the file. It implements importer.Records.
+// CSVRecords reads CSV with encoding/csv's rules, streaming: memory does
+// not grow with the file. It implements importer.Records.
+//
+// Most lines of a spreadsheet's CSV hold no quote, and encoding/csv spends
+// most of its time on what quotes make possible. A line without one is
+// split here, as encoding/csv would split it; every other line, and a last
+// line without a newline, is left to encoding/csv, which reads from the
+// same buffer. Line numbers and offsets add up both.
 type CSVRecords struct {
-	r *csv.Reader
+	br    *bufio.Reader // shared with r
+	r     *csv.Reader
+	comma byte // the delimiter when it is one byte, else 0: r reads every line
+	rec   []string
+	// lines and bytes are what was read here, past r's own counts.
+	lines int
+	bytes int64
+	// line is the last line read, by either.
+	line int
 	// extra counts newlines that sat inside quoted cells so far: the CSV line
 	// number minus extra is the row number a spreadsheet shows.
 	extra int
 }
 
+// csvBuffer holds the lines being read; a line longer than it is left to
+// encoding/csv.
+const csvBuffer = 64 << 10
+
 // NewCSVRecords reads CSV from r with the given delimiter (0 means ',').
 func NewCSVRecords(r io.Reader, delimiter rune) *CSVRecords {
-	cr := csv.NewReader(r)
-	if delimiter != 0 {
-		cr.Comma = delimiter
+	if delimiter == 0 {
+		delimiter = ','
 	}
+	// A *bufio.Reader this large is used as it is, by csv.NewReader too.
+	br := bufio.NewReaderSize(r, csvBuffer)
+	cr := csv.NewReader(br)
+	cr.Comma = delimiter
 	cr.FieldsPerRecord = -1 // the validator reports a wrong field count per row
 	cr.ReuseRecord = true
-	return &CSVRecords{r: cr}
+	c := &CSVRecords{br: br, r: cr}
+	if delimiter < utf8.RuneSelf && delimiter != '\r' && delimiter != '\n' && delimiter != '"' {
+		c.comma = byte(delimiter)
+	}
+	return c
 }
 
 // Offset implements importer.Records.
-func (c *CSVRecords) Offset() int64 { return c.r.InputOffset() }
+func (c *CSVRecords) Offset() int64 { return c.r.InputOffset() + c.bytes }
 
 // Next implements importer.Records.
 func (c *CSVRecords) Next() ([]string, int, error) {
 	for {
-		rec, err := c.r.Read()
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				// A broken quote can swallow the lines after it into one
-				// record. Those lines keep their own row numbers (the
-				// record is one invalid row, the lines after it count as
-				// rows without lines), so that once the quote is fixed the
-				// rows after them still have the numbers an earlier run
-				// recorded, and a resumed run lines them up.
-				row := pe.StartLine - c.extra
-				return nil, row, &importer.RowError{Row: row, Err: describeParseError(pe)}
+		rec, line, ok := c.split()
+		if !ok {
+			var err error
+			if rec, err = c.r.Read(); err != nil {
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					// encoding/csv counts only the lines it read.
+					pe.StartLine += c.lines
+					pe.Line += c.lines
+					c.line = pe.Line
+					// A broken quote can swallow the lines after it
+					// into one record. Those lines keep their own row
+					// numbers (the record is one invalid row, the lines
+					// after it count as rows without lines), so that
+					// once the quote is fixed the rows after them still
+					// have the numbers an earlier run recorded, and a
+					// resumed run lines them up.
+					row := pe.StartLine - c.extra
+					return nil, row, &importer.RowError{Row: row, Err: describeParseError(pe)}
+				}
+				return nil, 0, err
 			}
-			return nil, 0, err
+			line, _ = c.r.FieldPos(0)
+			line += c.lines
+			c.line = line
 		}
-		line, _ := c.r.FieldPos(0)
 		row := line - c.extra
 		blank := true
 		for _, f := range rec {
 			if blank && strings.TrimSpace(f) != "" {
 				blank = false
 			}
-			if strings.IndexByte(f, '\n') >= 0 {
-				c.extra += strings.Count(f, "\n")
+			if !ok && strings.IndexByte(f, '\n') >= 0 {
+				n := strings.Count(f, "\n")
+				c.extra += n
+				c.line += n
 			}
 		}
 		if blank {
@@ -68,6 +108,59 @@ func (c *CSVRecords) Next() ([]string, int, error) {
 			continue
 		}
 		return rec, row, nil
+	}
+}
+
+// split reads the next record when its line holds no quote, as
+// encoding/csv would read it: a CR before the newline is dropped, empty
+// lines are skipped, cells are what lies between delimiters. ok is false
+// when the next line is for encoding/csv: it has a quote, it is the last
+// one and has no newline, it is longer than the buffer, or the delimiter
+// is not a single byte.
+func (c *CSVRecords) split() (rec []string, line int, ok bool) {
+	if c.comma == 0 {
+		return nil, 0, false
+	}
+	for {
+		buf, _ := c.br.Peek(c.br.Buffered())
+		n := bytes.IndexByte(buf, '\n')
+		if n < 0 {
+			// Fill the buffer; at the end of the input, encoding/csv
+			// reads what is left.
+			buf, _ = c.br.Peek(csvBuffer)
+			if n = bytes.IndexByte(buf, '\n'); n < 0 {
+				return nil, 0, false
+			}
+		}
+		text := buf[:n]
+		if bytes.IndexByte(text, '"') >= 0 {
+			return nil, 0, false
+		}
+		if len(text) > 0 && text[len(text)-1] == '\r' {
+			text = text[:len(text)-1]
+		}
+		c.line++
+		c.lines++
+		c.bytes += int64(n + 1)
+		if len(text) == 0 {
+			c.br.Discard(n + 1)
+			continue
+		}
+		// One string for the record, its cells slices of it, as
+		// encoding/csv makes them.
+		s := string(text)
+		c.br.Discard(n + 1)
+		rec = c.rec[:0]
+		for {
+			i := strings.IndexByte(s, c.comma)
+			if i < 0 {
+				break
+			}
+			rec = append(rec, s[:i])
+			s = s[i+1:]
+		}
+		c.rec = append(rec, s)
+		return c.rec, c.line, true
 	}
 }
 

@@ -1,8 +1,12 @@
 package input
 
 import (
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -88,4 +92,95 @@ func TestCSVRecordsUnterminatedQuoteNamesItsLine(t *testing.T) {
 	if last.row != 3 || !strings.Contains(last.err, "opened on line 3 is not closed") {
 		t.Fatalf("got %+v", got)
 	}
+}
+
+// refRecords is CSVRecords as encoding/csv alone reads it: the reference
+// the lines split without it must agree with.
+type refRecords struct {
+	r     *csv.Reader
+	extra int
+}
+
+func (c *refRecords) Next() ([]string, int, error) {
+	for {
+		rec, err := c.r.Read()
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				row := pe.StartLine - c.extra
+				return nil, row, &importer.RowError{Row: row, Err: describeParseError(pe)}
+			}
+			return nil, 0, err
+		}
+		line, _ := c.r.FieldPos(0)
+		row := line - c.extra
+		blank := true
+		for _, f := range rec {
+			if strings.TrimSpace(f) != "" {
+				blank = false
+			}
+			c.extra += strings.Count(f, "\n")
+		}
+		if !blank {
+			return rec, row, nil
+		}
+	}
+}
+
+// sameAsEncodingCSV reads data with CSVRecords and with encoding/csv alone
+// and fails at the first row, error or offset where they differ.
+func sameAsEncodingCSV(t *testing.T, data string, delim rune) {
+	t.Helper()
+	cr := csv.NewReader(strings.NewReader(data))
+	cr.Comma, cr.FieldsPerRecord, cr.ReuseRecord = delim, -1, true
+	ref := &refRecords{r: cr}
+	got := NewCSVRecords(strings.NewReader(data), delim)
+	for i := 0; ; i++ {
+		wc, wr, werr := ref.Next()
+		gc, gr, gerr := got.Next()
+		want := fmt.Sprintf("%q %d %v offset %d", wc, wr, werr, cr.InputOffset())
+		have := fmt.Sprintf("%q %d %v offset %d", gc, gr, gerr, got.Offset())
+		if want != have {
+			t.Fatalf("record %d of %q:\nencoding/csv: %s\nCSVRecords:   %s", i, data, want, have)
+		}
+		if werr != nil {
+			var re *importer.RowError
+			if !errors.As(werr, &re) {
+				return
+			}
+		}
+		if i > len(data)+2 {
+			t.Fatal("no end")
+		}
+	}
+}
+
+func TestCSVRecordsSplitAsEncodingCSV(t *testing.T) {
+	for _, in := range []string{
+		"", "\n", "\r\n", "a", "a\n", "a\r\n", "a\r", "a,b\r\nc,d", "a,b\n\n\r\n,\n c ,d\r\n",
+		"a\rb,c\r\r\n", "x\n\"q\",1\ny,2\n", "\"a\nb\",1\nc,2\n\"d\n\ne\",3\nf\n",
+		"a\"b,1\nc,2\n", "\"c\"x,2\nd,3\n", "a,1\n\"b,2\nc,3\n", "a,1\n\"b,2\nc,3",
+		"é,ü\n\xff,\xfe\n", "a;b\nc;\"d;e\"\n",
+		strings.Repeat("x", csvBuffer+10) + ",1\nb,2\n",
+		strings.Repeat("y,", csvBuffer/2-3) + "\nz\n",
+	} {
+		for _, d := range []rune{',', ';', '\t', '§'} {
+			sameAsEncodingCSV(t, in, d)
+		}
+	}
+}
+
+func FuzzCSVRecordsSplitAsEncodingCSV(f *testing.F) {
+	f.Add([]byte("externalId,maxGroupSize\n\"a\nb\",1\n\"unterminated,2\n"), uint8(0))
+	f.Add([]byte("a;b\r\n\r\nc;d\r\n\"e\"\"\";f\n"), uint8(1))
+	seeds, _ := filepath.Glob("../../samples/*.csv")
+	for _, s := range seeds {
+		if b, err := os.ReadFile(s); err == nil {
+			f.Add(b, uint8(0))
+			f.Add(b, uint8(1))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, d uint8) {
+		sameAsEncodingCSV(t, string(data), []rune{',', ';', '\t', '|'}[d%4])
+	})
 }
