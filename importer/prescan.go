@@ -118,7 +118,7 @@ func (v *Validator) ID(cells []string) string {
 		return ""
 	}
 	id := strings.TrimSpace(cells[v.Cols.ExternalID])
-	if !utf8.ValidString(id) {
+	if !isASCII(id) && !utf8.ValidString(id) {
 		id = sanitizeID(id)
 	}
 	return id

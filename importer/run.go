@@ -229,8 +229,9 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	r := &runner{cfg: cfg, reqCtx: reqCtx, stopped: gctx, stop: stopRun,
 		limit: &errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}}
 	var sinkErr error
+	var counts tally
 	deliver := func(res Result) { // called in input order, from one goroutine
-		sum.Counts[res.Status]++
+		counts.add(res.Status)
 		if sinkErr == nil {
 			if sinkErr = cfg.Sink(res); sinkErr != nil {
 				stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
@@ -257,6 +258,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		})
 	}
 
+	counts.into(sum.Counts)
 	sum.Requests = int(r.requests.Load())
 	sum.Elapsed = time.Since(sum.Started)
 	switch {
@@ -477,6 +479,32 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 		seq++
 	}
 	return seq, nil
+}
+
+// tally counts rows by status without hashing each one: a run has a few
+// statuses, most rows the same one.
+type tally []struct {
+	status Status
+	n      int
+}
+
+func (t *tally) add(s Status) {
+	for i := range *t {
+		if (*t)[i].status == s {
+			(*t)[i].n++
+			return
+		}
+	}
+	*t = append(*t, struct {
+		status Status
+		n      int
+	}{s, 1})
+}
+
+func (t tally) into(counts map[Status]int) {
+	for _, c := range t {
+		counts[c.status] += c.n
+	}
 }
 
 // stopMessage explains a row the run did not finish.

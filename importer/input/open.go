@@ -300,6 +300,9 @@ type csvRecords struct {
 
 // Offset implements importer.Records.
 func (r *csvRecords) Offset() int64 {
+	if r.num == r.den {
+		return r.base + r.CSVRecords.Offset()
+	}
 	return r.base + r.CSVRecords.Offset()*r.num/r.den
 }
 
