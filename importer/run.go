@@ -229,7 +229,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	r := &runner{cfg: cfg, reqCtx: reqCtx, stopped: gctx, stop: stopRun,
 		limit: &errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}}
 	var sinkErr error
-	var counts tally
+	counts := new(tally)
 	deliver := func(res Result) { // called in input order, from one goroutine
 		counts.add(res.Status)
 		if sinkErr == nil {
@@ -482,28 +482,41 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 }
 
 // tally counts rows by status without hashing each one: a run has a few
-// statuses, most rows the same one.
-type tally []struct {
-	status Status
-	n      int
+// statuses, most rows the same one. The padding keeps its counters off the
+// cache lines of what the reader writes.
+type tally struct {
+	_      [64]byte
+	status [16]Status
+	n      [16]int
+	used   int
+	more   map[Status]int // past 16 statuses
+	_      [64]byte
 }
 
 func (t *tally) add(s Status) {
-	for i := range *t {
-		if (*t)[i].status == s {
-			(*t)[i].n++
+	for i := range t.used {
+		if t.status[i] == s {
+			t.n[i]++
 			return
 		}
 	}
-	*t = append(*t, struct {
-		status Status
-		n      int
-	}{s, 1})
+	if t.used < len(t.status) {
+		t.status[t.used], t.n[t.used] = s, 1
+		t.used++
+		return
+	}
+	if t.more == nil {
+		t.more = map[Status]int{}
+	}
+	t.more[s]++
 }
 
-func (t tally) into(counts map[Status]int) {
-	for _, c := range t {
-		counts[c.status] += c.n
+func (t *tally) into(counts map[Status]int) {
+	for i := range t.used {
+		counts[t.status[i]] += t.n[i]
+	}
+	for s, n := range t.more {
+		counts[s] += n
 	}
 }
 
