@@ -230,10 +230,10 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		limit: &errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}}
 	var sinkErr error
 	counts := new(tally)
-	deliver := func(res Result) { // called in input order, from one goroutine
+	deliver := func(res *Result) { // called in input order, from one goroutine
 		counts.add(res.Status)
 		if sinkErr == nil {
-			if sinkErr = cfg.Sink(res); sinkErr != nil {
+			if sinkErr = cfg.Sink(*res); sinkErr != nil {
 				stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
 			}
 		}
@@ -286,7 +286,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 // dryRun reads on a goroutine of its own and delivers on this one, in
 // batches: nothing waits on the network, so the rows come in order
 // already, and one row's result is written while the next rows are read.
-func (r *runner) dryRun(recs Records, deliver func(Result)) (rows int, err error) {
+func (r *runner) dryRun(recs Records, deliver func(*Result)) (rows int, err error) {
 	const batch = 256
 	full := make(chan []Result, 4)
 	free := make(chan []Result, cap(full)+1) // every batch: the reader never waits for long
@@ -310,7 +310,7 @@ func (r *runner) dryRun(recs Records, deliver func(Result)) (rows int, err error
 	}()
 	for b := range full {
 		for i := range b {
-			deliver(b[i])
+			deliver(&b[i])
 			b[i] = Result{} // let go of its strings
 		}
 		free <- b[:0]
@@ -321,7 +321,7 @@ func (r *runner) dryRun(recs Records, deliver func(Result)) (rows int, err error
 // pipeline runs the reader and the workers, and restores input order for
 // deliver. read reports the rows read and any input error as soon as the
 // reader ends, so that an input error stops the workers.
-func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver, early func(Result), read func(int, error)) (workErr, readErr error) {
+func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver func(*Result), early func(Result), read func(int, error)) (workErr, readErr error) {
 	jobs := make(chan job)
 	results := make(chan done, window)
 	slots := make(chan struct{}, window)
@@ -380,10 +380,9 @@ func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver, 
 			early(d.res)
 		}
 		for i = next % window; have[i]; i = next % window {
-			res := ring[i]
+			deliver(&ring[i])
 			ring[i], have[i] = Result{}, false
 			next++
-			deliver(res)
 			<-slots
 		}
 	}

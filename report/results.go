@@ -572,7 +572,7 @@ func (j *journal) write(res importer.Result) error {
 	if j.err != nil {
 		return j.err
 	}
-	j.line = appendLine(j.line[:0], res)
+	j.line = appendResult(j.line[:0], &res)
 	if j.bw.Available() < len(j.line) && j.bw.Buffered() > 0 {
 		if err := j.bw.Flush(); err != nil {
 			return j.fail(err)

@@ -105,7 +105,7 @@ func (w *Writer) Write(r importer.Result) error {
 	if w.stop == nil && w.FlushInterval >= 0 {
 		w.startFlusher()
 	}
-	w.line = appendLine(w.line[:0], r)
+	w.line = appendResult(w.line[:0], &r)
 	// Flushing before a line that would not fit, rather than letting
 	// bufio split it, keeps the file made of whole lines between writes:
 	// what a crash leaves behind stays readable to the end. A line larger
@@ -238,7 +238,10 @@ func (w *Writer) flushEvery(d time.Duration, stop <-chan struct{}, done chan<- s
 // the end), but straight into one reused buffer: a row costs no
 // allocation. Text cells a spreadsheet would run as a formula get a
 // leading single quote (see needsQuote).
-func appendLine(b []byte, r importer.Result) []byte {
+func appendLine(b []byte, r importer.Result) []byte { return appendResult(b, &r) }
+
+// appendResult is appendLine without copying r.
+func appendResult(b []byte, r *importer.Result) []byte {
 	b = strconv.AppendInt(b, int64(r.Row), 10)
 	b = append(b, ',')
 	b = appendText(b, r.ExternalID)
