@@ -18,7 +18,12 @@ import (
 // plus the candidates, instead of a hash table of every id.
 type Duplicates struct {
 	bloom      *scalableBloom
-	candidates map[string]int // id -> first row seen by the run, or 0
+	candidates map[string]int // id -> its index in first
+	// first is the row where the run first saw each candidate, or 0.
+	// It is apart from the map because storing into a map stores the
+	// key too: the run's id, a part of a larger string, would stay
+	// alive in the map instead of the small copy.
+	first []int
 }
 
 // ScanDuplicates reads recs (a second reading of the input, positioned
@@ -90,7 +95,8 @@ func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
 func (d *Duplicates) scan(id string) {
 	if !d.bloom.addNew(id) {
 		if _, ok := d.candidates[id]; !ok {
-			d.candidates[strings.Clone(id)] = 0
+			d.candidates[strings.Clone(id)] = len(d.first)
+			d.first = append(d.first, 0)
 		}
 	}
 }
@@ -100,15 +106,15 @@ func (d *Duplicates) scan(id string) {
 func (d *Duplicates) Candidates() int { return len(d.candidates) }
 
 func (d *Duplicates) add(id string, row int) (first int, dup bool) {
-	f, ok := d.candidates[id]
+	i, ok := d.candidates[id]
 	switch {
 	case !ok:
 		return 0, false
-	case f == 0:
-		d.candidates[id] = row
+	case d.first[i] == 0:
+		d.first[i] = row
 		return 0, false
 	}
-	return f, true
+	return d.first[i], true
 }
 
 // ID is the externalId of a record as a run uses it: trimmed, and made

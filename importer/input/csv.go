@@ -26,6 +26,9 @@ type CSVRecords struct {
 	r     *csv.Reader
 	comma byte // the delimiter when it is one byte, else 0: r reads every line
 	rec   []string
+	// pending are whole lines without a quote taken from br for split,
+	// which encoding/csv is not to read.
+	pending string
 	// lines and bytes are what was read here, past r's own counts.
 	lines int
 	bytes int64
@@ -122,20 +125,12 @@ func (c *CSVRecords) split() (rec []string, line int, ok bool) {
 		return nil, 0, false
 	}
 	for {
-		buf, _ := c.br.Peek(c.br.Buffered())
-		n := bytes.IndexByte(buf, '\n')
-		if n < 0 {
-			// Fill the buffer; at the end of the input, encoding/csv
-			// reads what is left.
-			buf, _ = c.br.Peek(csvBuffer)
-			if n = bytes.IndexByte(buf, '\n'); n < 0 {
-				return nil, 0, false
-			}
-		}
-		text := buf[:n]
-		if bytes.IndexByte(text, '"') >= 0 {
+		if c.pending == "" && !c.take() {
 			return nil, 0, false
 		}
+		n := strings.IndexByte(c.pending, '\n')
+		text := c.pending[:n]
+		c.pending = c.pending[n+1:]
 		if len(text) > 0 && text[len(text)-1] == '\r' {
 			text = text[:len(text)-1]
 		}
@@ -143,25 +138,48 @@ func (c *CSVRecords) split() (rec []string, line int, ok bool) {
 		c.lines++
 		c.bytes += int64(n + 1)
 		if len(text) == 0 {
-			c.br.Discard(n + 1)
 			continue
 		}
-		// One string for the record, its cells slices of it, as
-		// encoding/csv makes them.
-		s := string(text)
-		c.br.Discard(n + 1)
 		rec = c.rec[:0]
 		for {
-			i := strings.IndexByte(s, c.comma)
+			i := strings.IndexByte(text, c.comma)
 			if i < 0 {
 				break
 			}
-			rec = append(rec, s[:i])
-			s = s[i+1:]
+			rec = append(rec, text[:i])
+			text = text[i+1:]
 		}
-		c.rec = append(rec, s)
+		c.rec = append(rec, text)
 		return c.rec, c.line, true
 	}
+}
+
+// chunk is about how much text split turns into one string: a string a
+// line, as encoding/csv makes, costs more than splitting the line, and a
+// cell kept (an id in a message) keeps no more than this alive.
+const chunk = 4 << 10
+
+// take moves the next lines without a quote, whole and about chunk bytes
+// of them, from the buffer into pending; false when the next line is not
+// for split.
+func (c *CSVRecords) take() bool {
+	buf, _ := c.br.Peek(c.br.Buffered())
+	if bytes.IndexByte(buf, '\n') < 0 {
+		buf, _ = c.br.Peek(csvBuffer) // fill it; at the end, encoding/csv reads the rest
+	}
+	if q := bytes.IndexByte(buf, '"'); q >= 0 {
+		buf = buf[:q]
+	}
+	end := bytes.LastIndexByte(buf[:min(len(buf), chunk)], '\n') + 1
+	if end == 0 {
+		end = bytes.IndexByte(buf, '\n') + 1
+		if end == 0 {
+			return false
+		}
+	}
+	c.pending = string(buf[:end])
+	c.br.Discard(end)
+	return true
 }
 
 func describeParseError(pe *csv.ParseError) error {

@@ -163,6 +163,7 @@ func TestCSVRecordsSplitAsEncodingCSV(t *testing.T) {
 		"é,ü\n\xff,\xfe\n", "a;b\nc;\"d;e\"\n",
 		strings.Repeat("x", csvBuffer+10) + ",1\nb,2\n",
 		strings.Repeat("y,", csvBuffer/2-3) + "\nz\n",
+		strings.Repeat("id,12\r\n\n", chunk/4) + "q,\"u\"\n" + strings.Repeat("a,1\n", chunk) + "\"b\nc\",2\n" + strings.Repeat(strings.Repeat("z", 900)+"\n", 200) + "e",
 	} {
 		for _, d := range []rune{',', ';', '\t', '§'} {
 			sameAsEncodingCSV(t, in, d)
