@@ -289,7 +289,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 func (r *runner) dryRun(recs Records, deliver func(*Result)) (rows int, err error) {
 	const batch = 256
 	full := make(chan []Result, 4)
-	free := make(chan []Result, cap(full)+1) // every batch: the reader never waits for long
+	free := make(chan []Result, cap(full)+1) // room for every batch
 	for range cap(free) {
 		free <- make([]Result, 0, batch)
 	}
