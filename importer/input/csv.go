@@ -157,7 +157,7 @@ func (c *CSVRecords) split() (rec []string, line int, ok bool) {
 // chunk is about how much text split turns into one string: a string a
 // line, as encoding/csv makes, costs more than splitting the line, and a
 // cell kept (an id in a message) keeps no more than this alive.
-const chunk = 4 << 10
+const chunk = 1 << 10
 
 // take moves the next lines without a quote, whole and about chunk bytes
 // of them, from the buffer into pending; false when the next line is not
@@ -167,15 +167,19 @@ func (c *CSVRecords) take() bool {
 	if bytes.IndexByte(buf, '\n') < 0 {
 		buf, _ = c.br.Peek(csvBuffer) // fill it; at the end, encoding/csv reads the rest
 	}
-	if q := bytes.IndexByte(buf, '"'); q >= 0 {
-		buf = buf[:q]
+	win := buf[:min(len(buf), chunk)]
+	quote := bytes.IndexByte(win, '"')
+	if quote >= 0 {
+		win = win[:quote]
 	}
-	end := bytes.LastIndexByte(buf[:min(len(buf), chunk)], '\n') + 1
+	end := bytes.LastIndexByte(win, '\n') + 1
 	if end == 0 {
-		end = bytes.IndexByte(buf, '\n') + 1
-		if end == 0 {
+		// The first line has a quote, or is longer than a chunk.
+		n := bytes.IndexByte(buf, '\n')
+		if quote >= 0 || n < 0 || bytes.IndexByte(buf[:n], '"') >= 0 {
 			return false
 		}
+		end = n + 1
 	}
 	c.pending = string(buf[:end])
 	c.br.Discard(end)
