@@ -105,6 +105,9 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 // when their value is whole, and so are thousands separators where they
 // cannot be mistaken for a decimal mark (see groupedNumber).
 func wholeNumber(s string) (int64, string) {
+	if n, ok := smallNumber(s); ok {
+		return n, ""
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, "missing (required)"
@@ -123,6 +126,23 @@ func wholeNumber(s string) (int64, string) {
 		return 0, fmt.Sprintf("%q is not a whole number", s)
 	}
 	return int64(f), ""
+}
+
+// smallNumber reads the common case quickly: one to nine digits and
+// nothing else.
+func smallNumber(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 9 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + int64(c)
+	}
+	return n, true
 }
 
 // groupedNumber reads a number written with separators, as spreadsheets
