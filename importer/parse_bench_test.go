@@ -33,7 +33,7 @@ func BenchmarkParseValidate(b *testing.B) {
 	for b.Loop() {
 		if done%rows == 0 {
 			b.StopTimer()
-			recs := NewCSVRecords(bytes.NewReader(data), 0)
+			recs := newTestCSV(bytes.NewReader(data))
 			header, row, err := recs.Next()
 			if err != nil {
 				b.Fatal(err)
@@ -61,7 +61,7 @@ func BenchmarkParseValidate(b *testing.B) {
 }
 
 type parseBench struct {
-	recs *CSVRecords
+	recs *testCSV
 	v    *Validator
 	seen *seenIDs
 }
@@ -98,4 +98,30 @@ func BenchmarkSeenIDs(b *testing.B) {
 	runtime.KeepAlive(full)
 	runtime.KeepAlive(ids)
 	b.ReportMetric((float64(after.HeapAlloc)-float64(before.HeapAlloc))/(1<<20), "seen-MB")
+}
+
+// BenchmarkDuplicates is two-pass duplicate detection of a million
+// distinct ids: the first pass (the Bloom filters) and the run's lookups.
+// ns/op is per id and pass.
+func BenchmarkDuplicates(b *testing.B) {
+	const n = 1_000_000
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("g%07d", i)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
+		for _, id := range ids {
+			d.scan(id)
+		}
+		d.finish()
+		for i, id := range ids {
+			if _, dup := d.add(id, i+2); dup {
+				b.Fatal("duplicate")
+			}
+		}
+		b.ReportMetric(float64(d.Candidates()), "candidates")
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(2*n), "ns/id")
 }

@@ -23,7 +23,7 @@ func TestDuplicatesAgreeWithAHashTable(t *testing.T) {
 	v := &Validator{Cols: cols, MaxGroupSize: 10}
 
 	open := func() Records {
-		r := NewCSVRecords(strings.NewReader(file), 0)
+		r := newTestCSV(strings.NewReader(file))
 		r.Next() // header
 		return r
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,9 +59,11 @@ type Config struct {
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
 
-	// Duplicates, from ScanDuplicates over a second reading of the input,
-	// finds repeated externalIds in little memory. Nil tracks every id in a
-	// hash table instead (about 20 bytes a row), for input read only once.
+	// Duplicates is a first pass over the input made already
+	// (ScanDuplicates). Nil lets Run choose: when the Records it reads
+	// can be read again (they implement Rewinder) it makes that pass
+	// itself and finds repeated externalIds in a few bytes a row;
+	// otherwise it keeps a hash of every id (about 20 bytes a row).
 	Duplicates *Duplicates
 
 	Workers int    // concurrent requests
@@ -205,6 +206,17 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	if err := cfg.defaults(); err != nil {
 		return sum, err
 	}
+	if cfg.Duplicates == nil {
+		if rw, ok := recs.(Rewinder); ok {
+			d, err := scanRewound(rw, cfg.Validator)
+			if err != nil {
+				err = fmt.Errorf("reading the input for repeated externalIds: %w", err)
+				sum.Stopped = err.Error()
+				return sum, err
+			}
+			cfg.Duplicates = d
+		}
+	}
 	stopCtx, stopRun := context.WithCancelCause(ctx)
 	defer stopRun(nil)
 	g, gctx := errgroup.WithContext(stopCtx)
@@ -217,10 +229,11 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	r := &runner{cfg: cfg, reqCtx: reqCtx, stopped: gctx, stop: stopRun,
 		limit: &errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}}
 	var sinkErr error
-	deliver := func(res Result) { // called in input order, from one goroutine
-		sum.Counts[res.Status]++
+	counts := new(tally)
+	deliver := func(res *Result) { // called in input order, from one goroutine
+		counts.add(res.Status)
 		if sinkErr == nil {
-			if sinkErr = cfg.Sink(res); sinkErr != nil {
+			if sinkErr = cfg.Sink(*res); sinkErr != nil {
 				stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
 			}
 		}
@@ -228,11 +241,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 
 	var readErr, workErr error
 	if cfg.DryRun {
-		// Nothing waits on the network: the reader delivers each row
-		// itself, already in order.
-		sum.Rows, readErr = r.read(recs, nil,
-			func(_ int, res Result) { deliver(res) },
-			func() bool { return cfg.Kill.Err() == nil }, func() {})
+		sum.Rows, readErr = r.dryRun(recs, deliver)
 	} else {
 		early := func(res Result) {
 			if sinkErr == nil && cfg.Early != nil {
@@ -249,6 +258,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		})
 	}
 
+	counts.into(sum.Counts)
 	sum.Requests = int(r.requests.Load())
 	sum.Elapsed = time.Since(sum.Started)
 	switch {
@@ -273,10 +283,45 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	return sum, nil
 }
 
+// dryRun reads on a goroutine of its own and delivers on this one, in
+// batches: nothing waits on the network, so the rows come in order
+// already, and one row's result is written while the next rows are read.
+func (r *runner) dryRun(recs Records, deliver func(*Result)) (rows int, err error) {
+	const batch = 256
+	full := make(chan []Result, 4)
+	free := make(chan []Result, cap(full)+1) // room for every batch
+	for range cap(free) {
+		free <- make([]Result, 0, batch)
+	}
+	go func() {
+		defer close(full)
+		b := <-free
+		rows, err = r.read(recs, nil,
+			func(_ int, res Result) {
+				if b = append(b, res); len(b) == batch {
+					full <- b
+					b = <-free
+				}
+			},
+			func() bool { return r.cfg.Kill.Err() == nil }, func() {})
+		if len(b) > 0 {
+			full <- b
+		}
+	}()
+	for b := range full {
+		for i := range b {
+			deliver(&b[i])
+			b[i] = Result{} // let go of its strings
+		}
+		free <- b[:0]
+	}
+	return rows, err
+}
+
 // pipeline runs the reader and the workers, and restores input order for
 // deliver. read reports the rows read and any input error as soon as the
 // reader ends, so that an input error stops the workers.
-func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver, early func(Result), read func(int, error)) (workErr, readErr error) {
+func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver func(*Result), early func(Result), read func(int, error)) (workErr, readErr error) {
 	jobs := make(chan job)
 	results := make(chan done, window)
 	slots := make(chan struct{}, window)
@@ -335,10 +380,9 @@ func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver, 
 			early(d.res)
 		}
 		for i = next % window; have[i]; i = next % window {
-			res := ring[i]
+			deliver(&ring[i])
 			ring[i], have[i] = Result{}, false
 			next++
-			deliver(res)
 			<-slots
 		}
 	}
@@ -360,33 +404,29 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 	v := r.cfg.Validator
 	var g capillary.Group
 	seq := 0
-	for ; ; seq++ {
+	for rec, err := range Rows(recs) {
+		if err != nil {
+			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
+		}
 		if !acquire() {
 			return seq, nil
 		}
-		cells, row, err := recs.Next()
-		res := Result{Row: row, Offset: recs.Offset()}
-		var rowErr *RowError
-		switch {
-		case err == io.EOF:
-			release()
-			return seq, nil
-		case errors.As(err, &rowErr):
-			res.Status, res.Message = Invalid, rowErr.Err.Error()
+		res := Result{Row: rec.Num, Offset: recs.Offset()}
+		if rec.Err != nil {
+			res.Status, res.Message = Invalid, rec.Err.Err.Error()
 			if r.cfg.Prior != nil {
 				// The earlier line for this row is passed over: the
 				// row is judged again, and a malformed row is invalid.
-				if _, _, err := r.cfg.Prior(row, ""); err != nil {
+				if _, _, err := r.cfg.Prior(rec.Num, ""); err != nil {
 					release()
 					return seq, fmt.Errorf("%w: %w", ErrAborted, err)
 				}
 			}
 			emit(seq, res)
+			seq++
 			continue
-		case err != nil:
-			release()
-			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
 		}
+		cells, row := rec.Cells, rec.Num
 		id, problem, warn := v.Validate(cells, &g)
 		res.ExternalID = id
 		if r.cfg.KeepCells {
@@ -428,12 +468,54 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 			j.group.ExtendedFields = append([]capillary.Field(nil), g.ExtendedFields...)
 			select {
 			case jobs <- j:
+				seq++
 				continue
 			case <-r.stopped.Done():
 				res.Status, res.Message = Skipped, r.stopMessage(0, false)
 			}
 		}
 		emit(seq, res)
+		seq++
+	}
+	return seq, nil
+}
+
+// tally counts rows by status without hashing each one: a run has a few
+// statuses, most rows the same one. The padding keeps its counters off the
+// cache lines of what the reader writes.
+type tally struct {
+	_      [64]byte
+	status [16]Status
+	n      [16]int
+	used   int
+	more   map[Status]int // past 16 statuses
+	_      [64]byte
+}
+
+func (t *tally) add(s Status) {
+	for i := range t.used {
+		if t.status[i] == s {
+			t.n[i]++
+			return
+		}
+	}
+	if t.used < len(t.status) {
+		t.status[t.used], t.n[t.used] = s, 1
+		t.used++
+		return
+	}
+	if t.more == nil {
+		t.more = map[Status]int{}
+	}
+	t.more[s]++
+}
+
+func (t *tally) into(counts map[Status]int) {
+	for i := range t.used {
+		counts[t.status[i]] += t.n[i]
+	}
+	for s, n := range t.more {
+		counts[s] += n
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/capillary-tools/groupimport/importer"
 	"github.com/capillary-tools/groupimport/importer/capillary"
 	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+	"github.com/capillary-tools/groupimport/importer/input"
 )
 
 func runBenchCSV(n, iter int) []byte {
@@ -40,7 +41,7 @@ func BenchmarkRun(b *testing.B) {
 				b.Fatal(err)
 			}
 			data := runBenchCSV(b.N, 0)
-			recs := importer.NewCSVRecords(bytes.NewReader(data), 0)
+			recs := input.NewCSVRecords(bytes.NewReader(data), 0)
 			header, row, _ := recs.Next()
 			cols, err := importer.ParseHeader(append([]string(nil), header...), row, nil)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/capillary-tools/groupimport/importer"
 	"github.com/capillary-tools/groupimport/importer/capillary"
 	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
+	"github.com/capillary-tools/groupimport/importer/input"
 )
 
 // harness runs importer.Run against a sandbox over loopback HTTP.
@@ -38,7 +39,7 @@ func newHarness(t *testing.T, sc sandbox.Config) *harness {
 
 func (h *harness) run(ctx context.Context, csv string) ([]importer.Result, importer.Summary, error) {
 	h.t.Helper()
-	recs := importer.NewCSVRecords(strings.NewReader(csv), 0)
+	recs := input.NewCSVRecords(strings.NewReader(csv), 0)
 	header, row, err := recs.Next()
 	if err != nil {
 		h.t.Fatal(err)
@@ -218,7 +219,7 @@ func TestRunInterruptSkipsTheRest(t *testing.T) {
 	seen.Add(1)
 	var once sync.Once
 	h.cfg.Pacer = importer.NewLimiter(200, 1)
-	recs := importer.NewCSVRecords(strings.NewReader(b.String()), 0)
+	recs := input.NewCSVRecords(strings.NewReader(b.String()), 0)
 	header, _, _ := recs.Next()
 	cols, _ := importer.ParseHeader(append([]string(nil), header...), 1, nil)
 	cfg := h.cfg

@@ -1,11 +1,10 @@
 package importer
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"iter"
 )
 
 // Records is a stream of spreadsheet rows. Next returns the cells of the next
@@ -21,6 +20,17 @@ type Records interface {
 	Offset() int64
 }
 
+// Rewinder is implemented by Records that can read their input again from
+// its first data row, without detecting its format again: a file, not a
+// pipe. Run then finds repeated externalIds in two passes (see Duplicates)
+// instead of remembering every id.
+type Rewinder interface {
+	// Rewind returns a new, independent Records over the same rows, as
+	// they were numbered the first time. The caller closes it when it
+	// implements io.Closer.
+	Rewind() (Records, error)
+}
+
 // RowError is one row that could not be parsed; the rows after it can.
 type RowError struct {
 	Row int
@@ -30,75 +40,42 @@ type RowError struct {
 func (e *RowError) Error() string { return fmt.Sprintf("row %d: %v", e.Row, e.Err) }
 func (e *RowError) Unwrap() error { return e.Err }
 
-// CSVRecords reads CSV with encoding/csv, streaming: memory does not grow
-// with the file.
-type CSVRecords struct {
-	r *csv.Reader
-	// extra counts newlines that sat inside quoted cells so far: the CSV line
-	// number minus extra is the row number a spreadsheet shows.
-	extra int
+// Row is one row of a Records stream, as Rows yields it.
+type Row struct {
+	// Cells are the row's cells; nil when Err is set. They may be reused
+	// by the next step of the loop.
+	Cells []string
+	// Num is the spreadsheet row number.
+	Num int
+	// Err, when set, says why the row could not be read.
+	Err *RowError
 }
 
-// NewCSVRecords reads CSV from r with the given delimiter (0 means ',').
-func NewCSVRecords(r io.Reader, delimiter rune) *CSVRecords {
-	cr := csv.NewReader(r)
-	if delimiter != 0 {
-		cr.Comma = delimiter
-	}
-	cr.FieldsPerRecord = -1 // the validator reports a wrong field count per row
-	cr.ReuseRecord = true
-	return &CSVRecords{r: cr}
-}
-
-// Offset implements Records.
-func (c *CSVRecords) Offset() int64 { return c.r.InputOffset() }
-
-// Next implements Records.
-func (c *CSVRecords) Next() ([]string, int, error) {
-	for {
-		rec, err := c.r.Read()
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				// A broken quote can swallow the lines after it into one
-				// record. Those lines keep their own row numbers (the
-				// record is one invalid row, the lines after it count as
-				// rows without lines), so that once the quote is fixed the
-				// rows after them still have the numbers an earlier run
-				// recorded, and a resumed run lines them up.
-				row := pe.StartLine - c.extra
-				return nil, row, &RowError{Row: row, Err: describeParseError(pe)}
-			}
-			return nil, 0, err
-		}
-		line, _ := c.r.FieldPos(0)
-		row := line - c.extra
-		blank := true
-		for _, f := range rec {
-			if blank && strings.TrimSpace(f) != "" {
-				blank = false
-			}
-			if strings.IndexByte(f, '\n') >= 0 {
-				c.extra += strings.Count(f, "\n")
+// Rows is the reading loop every reader of Records shares: it yields each
+// row to the end of recs, a row that cannot be read included (with Err
+// set), and stops there. When the input itself fails it yields that error
+// with a zero Row, once, and stops.
+func Rows(recs Records) iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
+		for {
+			cells, num, err := recs.Next()
+			switch {
+			case err == nil:
+				if !yield(Row{Cells: cells, Num: num}, nil) {
+					return
+				}
+			case err == io.EOF:
+				return
+			default:
+				rowErr, ok := errors.AsType[*RowError](err)
+				if !ok {
+					yield(Row{}, err)
+					return
+				}
+				if !yield(Row{Num: rowErr.Row, Err: rowErr}, nil) {
+					return
+				}
 			}
 		}
-		if blank {
-			// Spreadsheets export formatted but empty rows as ",,,";
-			// they are not data.
-			continue
-		}
-		return rec, row, nil
 	}
-}
-
-func describeParseError(pe *csv.ParseError) error {
-	switch {
-	case errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine:
-		return fmt.Errorf("quoted cell opened on line %d is not closed properly (reading stopped at line %d, column %d); check the quotes on that row", pe.StartLine, pe.Line, pe.Column)
-	case errors.Is(pe.Err, csv.ErrQuote):
-		return fmt.Errorf("broken quoting at line %d, column %d: a quoted cell must end with a quote followed by the delimiter; write a quote inside a quoted cell as \"\"", pe.Line, pe.Column)
-	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return fmt.Errorf("broken quoting at line %d, column %d: a quote inside an unquoted cell; quote the whole cell and double the inner quote", pe.Line, pe.Column)
-	}
-	return fmt.Errorf("line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
 }

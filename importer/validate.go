@@ -36,13 +36,24 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 	if len(cells) != len(c.Names) {
 		return id, fmt.Sprintf("row has %d cells, the header has %d: check for a stray delimiter or a missing quote", len(cells), len(c.Names)), nil
 	}
+	ascii := true // most files are: characters are then bytes
 	for i, cell := range cells {
+		if isASCII(cell) {
+			continue
+		}
+		ascii = false
 		if !utf8.ValidString(cell) {
 			return id, fmt.Sprintf("%s: not valid UTF-8; save the file as CSV UTF-8 or pass --encoding", columnName(c, i)), nil
 		}
 	}
+	chars := func(s string) int {
+		if ascii {
+			return len(s)
+		}
+		return utf8.RuneCountInString(s)
+	}
 	*g = capillary.Group{ExternalID: id, ExtendedFields: g.ExtendedFields[:0]}
-	switch n := utf8.RuneCountInString(id); {
+	switch n := chars(id); {
 	case id == "":
 		return id, "externalId: missing (required)", nil
 	case n > MaxIDLength:
@@ -50,7 +61,7 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 	}
 	if c.GroupName >= 0 {
 		g.GroupName = strings.TrimSpace(cells[c.GroupName])
-		if n := utf8.RuneCountInString(g.GroupName); n > MaxIDLength {
+		if n := chars(g.GroupName); n > MaxIDLength {
 			return id, fmt.Sprintf("groupName: %d characters, at most %d allowed", n, MaxIDLength), nil
 		}
 	}
@@ -94,6 +105,9 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 // when their value is whole, and so are thousands separators where they
 // cannot be mistaken for a decimal mark (see groupedNumber).
 func wholeNumber(s string) (int64, string) {
+	if n, ok := smallNumber(s); ok {
+		return n, ""
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, "missing (required)"
@@ -112,6 +126,23 @@ func wholeNumber(s string) (int64, string) {
 		return 0, fmt.Sprintf("%q is not a whole number", s)
 	}
 	return int64(f), ""
+}
+
+// smallNumber reads the common case quickly: one to nine digits and
+// nothing else.
+func smallNumber(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 9 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + int64(c)
+	}
+	return n, true
 }
 
 // groupedNumber reads a number written with separators, as spreadsheets
@@ -226,6 +257,22 @@ func columnName(c *Columns, i int) string {
 		return strings.TrimSpace(strings.TrimPrefix(c.Names[i], "\ufeff"))
 	}
 	return fmt.Sprintf("column %d", i+1)
+}
+
+// isASCII reports whether s holds only ASCII bytes.
+func isASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if s[i]|s[i+1]|s[i+2]|s[i+3]|s[i+4]|s[i+5]|s[i+6]|s[i+7] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // sanitizeID makes an id that is not valid UTF-8 printable in the results.

@@ -380,22 +380,15 @@ func (r *Results) Check(recs importer.Records, v *importer.Validator) (kept, tod
 	prior := NewPrior(f)
 	defer prior.Close()
 	var g capillary.Group
-	for {
-		cells, row, err := recs.Next()
-		rowErr, malformed := errors.AsType[*importer.RowError](err)
-		switch {
-		case err == io.EOF:
-			return kept, todo, prior.End()
-		case malformed:
-			cells, row = nil, rowErr.Row
-		case err != nil:
+	for rec, err := range importer.Rows(recs) {
+		if err != nil {
 			return 0, 0, fmt.Errorf("reading the input: %w", err)
 		}
 		id, problem := "", "malformed"
-		if cells != nil {
-			id, problem, _ = v.Validate(cells, &g)
+		if rec.Err == nil {
+			id, problem, _ = v.Validate(rec.Cells, &g)
 		}
-		res, ok, err := prior.At(row, id)
+		res, ok, err := prior.At(rec.Num, id)
 		switch {
 		case err != nil:
 			return 0, 0, err
@@ -407,6 +400,7 @@ func (r *Results) Check(recs importer.Records, v *importer.Validator) (kept, tod
 			todo++
 		}
 	}
+	return kept, todo, prior.End()
 }
 
 // Start opens the earlier record for Prior (when resuming) and creates the
@@ -579,7 +573,7 @@ func (j *journal) write(res importer.Result) error {
 	if j.err != nil {
 		return j.err
 	}
-	j.line = appendLine(j.line[:0], res)
+	j.line = appendResult(j.line[:0], &res)
 	if j.bw.Available() < len(j.line) && j.bw.Buffered() > 0 {
 		if err := j.bw.Flush(); err != nil {
 			return j.fail(err)

@@ -105,7 +105,7 @@ func (w *Writer) Write(r importer.Result) error {
 	if w.stop == nil && w.FlushInterval >= 0 {
 		w.startFlusher()
 	}
-	w.line = appendLine(w.line[:0], r)
+	w.line = appendResult(w.line[:0], &r)
 	// Flushing before a line that would not fit, rather than letting
 	// bufio split it, keeps the file made of whole lines between writes:
 	// what a crash leaves behind stays readable to the end. A line larger
@@ -238,7 +238,10 @@ func (w *Writer) flushEvery(d time.Duration, stop <-chan struct{}, done chan<- s
 // the end), but straight into one reused buffer: a row costs no
 // allocation. Text cells a spreadsheet would run as a formula get a
 // leading single quote (see needsQuote).
-func appendLine(b []byte, r importer.Result) []byte {
+func appendLine(b []byte, r importer.Result) []byte { return appendResult(b, &r) }
+
+// appendResult is appendLine without copying r.
+func appendResult(b []byte, r *importer.Result) []byte {
 	b = strconv.AppendInt(b, int64(r.Row), 10)
 	b = append(b, ',')
 	b = appendText(b, r.ExternalID)
@@ -372,12 +375,36 @@ func fieldNeedsQuotes(s string) bool {
 	if s == `\.` {
 		return true
 	}
-	for i := 0; i < len(s); i++ {
+	if c := s[0]; c < utf8.RuneSelf {
+		if asciiSpace[c] {
+			return true
+		}
+	} else if r, _ := utf8.DecodeRuneInString(s); unicode.IsSpace(r) {
+		return true
+	}
+	// Eight bytes at a time: a word holds one of the four bytes when
+	// XORing it with that byte leaves a zero byte.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if hasZero(w^('\n'*ones)) || hasZero(w^('\r'*ones)) || hasZero(w^('"'*ones)) || hasZero(w^(','*ones)) {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
 		switch s[i] {
 		case '\n', '\r', '"', ',':
 			return true
 		}
 	}
-	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.IsSpace(r)
+	return false
 }
+
+const ones = 0x0101010101010101
+
+// hasZero reports whether a byte of w is zero.
+func hasZero(w uint64) bool { return (w-ones)&^w&(0x80*ones) != 0 }
+
+// asciiSpace is unicode.IsSpace for ASCII.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}

@@ -182,7 +182,7 @@ func (o *importOptions) prepare(e *engine, d *display, results *report.Results, 
 		return err
 	}
 	if o.resume {
-		kept, todo, err := o.checkResume(inputPath, results, env)
+		kept, todo, err := o.checkResume(in, results, env)
 		if err != nil {
 			return err
 		}
@@ -355,14 +355,20 @@ func resultsError(err error, out string) error {
 }
 
 // checkResume walks the input alongside the earlier results before
-// anything is sent, and refuses results of another input.
-func (o *importOptions) checkResume(inputPath string, results *report.Results, env *Env) (kept, todo int, err error) {
-	in, err := o.open(inputPath, env)
-	if err != nil {
-		return 0, 0, err
+// anything is sent, and refuses results of another input. It reads the
+// opened input again, from its first data row.
+func (o *importOptions) checkResume(in *input.File, results *report.Results, env *Env) (kept, todo int, err error) {
+	recs, err := in.Reopen()
+	switch {
+	case errors.Is(err, input.ErrNotReopenable):
+		return 0, 0, usagef("--resume reads the input twice, and standard input can be read only once; pass the file's name instead")
+	case err != nil:
+		return 0, 0, usagef("%v", err)
 	}
-	defer in.Close()
-	kept, todo, err = results.Check(in.Records, &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize})
+	if c, ok := recs.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	kept, todo, err = results.Check(recs, &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize})
 	switch {
 	case errors.Is(err, report.ErrNotResults):
 		return 0, 0, usagef("--resume: %s is not a groupimport results file (%v); choose another --out", results.Path(), err)
@@ -385,26 +391,13 @@ func (o *importOptions) open(name string, env *Env) (*input.File, error) {
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	if f.Columns.Error >= 0 && f.Format == input.CSV {
-		// A --failed-out CSV: its cells carry the quote that kept a
-		// spreadsheet from running them; the values are without it.
-		f.Records = importer.UnquoteFormulas(f.Records)
-	}
 	return f, nil
 }
 
-// scanDuplicates makes the first pass of duplicate detection.
+// scanDuplicates has nothing left to do: importer.Run makes the first pass
+// of duplicate detection itself when the input can be read again.
 func (o *importOptions) scanDuplicates(path string, v *importer.Validator, env *Env) (*importer.Duplicates, error) {
-	in, err := o.open(path, env)
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	d, err := importer.ScanDuplicates(in.Records, v)
-	if err != nil {
-		return nil, usagef("reading %s: %v", displayName(path), err)
-	}
-	return d, nil
+	return nil, nil
 }
 
 // describeInput says what was detected, so that a wrong guess is visible.

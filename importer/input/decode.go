@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -117,8 +118,15 @@ func scanBeyond(f *os.File, from, size int64) string {
 }
 
 func firstHigh(p []byte) int {
-	for i, c := range p {
-		if c >= 0x80 {
+	i := 0
+	// Eight bytes at a time: a file past its sample is mostly ASCII.
+	for ; i+8 <= len(p); i += 8 {
+		if binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(p); i++ {
+		if p[i] >= 0x80 {
 			return i
 		}
 	}

@@ -3,8 +3,6 @@ package input
 import (
 	"bytes"
 	"errors"
-
-	"github.com/capillary-tools/groupimport/importer"
 )
 
 // delimiters are the ones sniffed, in order of preference on a tie.
@@ -20,7 +18,7 @@ var delimiters = []rune{',', ';', '\t', '|'}
 func sniffDelimiter(sample []byte, want int, aliases map[string]string) rune {
 	best, bestRow, bestCells, bestMaps := rune(0), 0, 0, false
 	for _, d := range delimiters {
-		h, err := findHeader(importer.NewCSVRecords(bytes.NewReader(sample), d), want, aliases)
+		h, err := findHeader(NewCSVRecords(bytes.NewReader(sample), d), want, aliases)
 		if err != nil {
 			continue
 		}
@@ -44,7 +42,7 @@ func sniffDelimiter(sample []byte, want int, aliases map[string]string) rune {
 		return best
 	}
 	var nh *errNoHeader
-	if _, err := findHeader(importer.NewCSVRecords(bytes.NewReader(sample), ','), 0, aliases); errors.As(err, &nh) && nh.first != nil {
+	if _, err := findHeader(NewCSVRecords(bytes.NewReader(sample), ','), 0, aliases); errors.As(err, &nh) && nh.first != nil {
 		return mostFrequent(firstLine(sample, nh.first.row))
 	}
 	return mostFrequent(firstLine(sample, 1))

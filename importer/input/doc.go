@@ -44,4 +44,14 @@
 // Rows whose cells are all empty are not data, in both formats. A row that
 // cannot be read (broken quoting, a cell beyond the last named column of a
 // sheet) comes out as an *importer.RowError and reading goes on after it.
+// A CSV file that has the importer.ErrorColumn is one this tool wrote for
+// the rows to fix: the quote it put before a cell a spreadsheet would run
+// as a formula is taken off again.
+//
+// # Reading again
+//
+// File.Reopen reads a file again from its first data row with what Open
+// found: nothing is detected twice. The Records of a file implement
+// importer.Rewinder, so that importer.Run can find repeated externalIds
+// in two passes. Standard input cannot be read again (ErrNotReopenable).
 package input

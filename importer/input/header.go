@@ -3,7 +3,6 @@ package input
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -70,18 +69,16 @@ func (e *errNoHeader) Error() string { return "no header row" }
 func findHeader(recs importer.Records, want int, aliases map[string]string) (*headerRow, error) {
 	var first *headerRow
 	var broken *importer.RowError
-	for seen := 0; ; seen++ {
+	seen := 0
+	for rec, err := range importer.Rows(recs) {
+		if err != nil {
+			return nil, err
+		}
 		if want == 0 && seen == headerScan {
 			return nil, &errNoHeader{first, broken}
 		}
-		cells, row, err := recs.Next()
-		var rowErr *importer.RowError
-		switch {
-		case err == io.EOF && want > 0:
-			return nil, fmt.Errorf("the header row %d is past the end of the file", want)
-		case err == io.EOF:
-			return nil, &errNoHeader{first, broken}
-		case errors.As(err, &rowErr):
+		seen++
+		if rowErr := rec.Err; rowErr != nil {
 			if rowErr.Row == want {
 				return nil, &Error{Row: want, Msg: fmt.Sprintf("the header row cannot be read: %v", rowErr.Err), Err: rowErr}
 			}
@@ -92,9 +89,8 @@ func findHeader(recs importer.Records, want int, aliases map[string]string) (*he
 				broken = rowErr
 			}
 			continue
-		case err != nil:
-			return nil, err
 		}
+		cells, row := rec.Cells, rec.Num
 		h := &headerRow{cells: append([]string(nil), cells...), row: row}
 		if first == nil {
 			first = h
@@ -108,6 +104,10 @@ func findHeader(recs importer.Records, want int, aliases map[string]string) (*he
 			return h, nil
 		}
 	}
+	if want > 0 {
+		return nil, fmt.Errorf("the header row %d is past the end of the file", want)
+	}
+	return nil, &errNoHeader{first, broken}
 }
 
 // parseHeader checks the header's text and maps it to Columns.

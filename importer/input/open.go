@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sync"
 
@@ -39,7 +40,63 @@ type File struct {
 	Size int64
 	// Close releases the file. It may be called more than once.
 	Close func() error
+
+	// reopen reads the data rows again; nil for standard input.
+	reopen func() (importer.Records, error)
 }
+
+// ErrNotReopenable is Reopen's error for an input that can be read only
+// once: standard input, a pipe.
+var ErrNotReopenable = errors.New("the input can be read only once (standard input or a pipe)")
+
+// Reopen reads the input again from its first data row, as Open read it:
+// with the encoding, delimiter, sheet and header row found then, none of
+// them detected again. The Records it returns are independent of Records
+// and of each other, numbered alike; release one with its Close method
+// when it has one (File.Close releases everything in any case).
+//
+// Records of a file that can be reopened implement importer.Rewinder, so
+// importer.Run reads them twice to find repeated externalIds in little
+// memory.
+func (f *File) Reopen() (importer.Records, error) {
+	if f.reopen == nil {
+		return nil, ErrNotReopenable
+	}
+	recs, err := f.reopen()
+	if err != nil {
+		return nil, err
+	}
+	return f.wrap(recs), nil
+}
+
+// setRecords makes recs, positioned after the header, the File's Records.
+func (f *File) setRecords(recs importer.Records) {
+	recs = f.wrap(recs)
+	if f.reopen != nil {
+		recs = rewindable{recs, f}
+	}
+	f.Records = recs
+}
+
+// wrap adds what every reading of the file's rows needs: a CSV file this
+// tool wrote (a --failed-out file, which has the ErrorColumn) has the
+// quote that keeps a spreadsheet from running a cell taken off again, so
+// that it imports with the values it was made from.
+func (f *File) wrap(recs importer.Records) importer.Records {
+	if f.Columns.Error >= 0 && f.Format == CSV {
+		return importer.UnquoteFormulas(recs)
+	}
+	return recs
+}
+
+// rewindable is the Records of a File that Reopen can read again.
+type rewindable struct {
+	importer.Records
+	f *File
+}
+
+// Rewind implements importer.Rewinder.
+func (r rewindable) Rewind() (importer.Records, error) { return r.f.Reopen() }
 
 // Open opens the file at path, "-" meaning stdin (CSV only), detects what
 // it is as the package documentation describes, and reads it up to the
@@ -153,16 +210,20 @@ func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format strin
 	if _, err := br.Discard(d.bomLen); err != nil {
 		return nil, &Error{File: file, Msg: fmt.Sprintf("cannot read it: %v", err), Err: err}
 	}
-	var in io.Reader = br
-	if dec := decoder(d.encoding); dec != nil {
-		in = dec.Reader(br)
-	}
-	recs := &csvRecords{CSVRecords: importer.NewCSVRecords(in, delim), base: int64(d.bomLen), num: 1, den: 1}
+	num, den := int64(1), int64(1)
 	if d.encoding != UTF8 && len(text) > 0 {
 		// Offset counts decoded bytes; progress compares it with the
 		// file's size, so it is scaled by the ratio the sample shows.
-		recs.num, recs.den = int64(len(sample)), max(1, int64(len(decodeSample(d, sample, true))))
+		num, den = int64(len(sample)), max(1, int64(len(decodeSample(d, sample, true))))
 	}
+	records := func(br *bufio.Reader) *csvRecords {
+		var in io.Reader = br
+		if dec := decoder(d.encoding); dec != nil {
+			in = dec.Reader(br)
+		}
+		return &csvRecords{CSVRecords: NewCSVRecords(in, delim), base: int64(d.bomLen), num: num, den: den}
+	}
+	recs := records(br)
 	h, err := findHeader(recs, opts.HeaderRow, opts.Map)
 	if err != nil {
 		return nil, headerError(file, err)
@@ -171,8 +232,7 @@ func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format strin
 	if err != nil {
 		return nil, err
 	}
-	return &File{
-		Records:   recs,
+	out := &File{
 		Columns:   cols,
 		Format:    CSV,
 		Encoding:  d.encoding,
@@ -180,7 +240,23 @@ func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format strin
 		HeaderRow: h.row,
 		Size:      size,
 		Close:     func() error { return nil },
-	}, nil
+	}
+	if f != nil {
+		out.reopen = func() (importer.Records, error) {
+			// ReadAt leaves the offset of the first reading alone.
+			br := bufio.NewReaderSize(io.NewSectionReader(f, 0, math.MaxInt64), sniffSize)
+			if _, err := br.Discard(d.bomLen); err != nil {
+				return nil, &Error{File: file, Msg: fmt.Sprintf("cannot read it again: %v", err), Err: err}
+			}
+			recs := records(br)
+			if _, err := findHeader(recs, h.row, opts.Map); err != nil {
+				return nil, headerError(file, err)
+			}
+			return recs, nil
+		}
+	}
+	out.setRecords(recs)
+	return out, nil
 }
 
 // refuseBinary names the binary formats people mistake for spreadsheets.
@@ -217,13 +293,16 @@ func notText(file string, sample []byte, d detection) error {
 // csvRecords reports Offset in bytes of the file rather than of the
 // decoded text.
 type csvRecords struct {
-	*importer.CSVRecords
+	*CSVRecords
 	base     int64 // bytes skipped before the decoded text: a UTF-8 byte-order mark
 	num, den int64 // file bytes per decoded byte
 }
 
 // Offset implements importer.Records.
 func (r *csvRecords) Offset() int64 {
+	if r.num == r.den {
+		return r.base + r.CSVRecords.Offset()
+	}
 	return r.base + r.CSVRecords.Offset()*r.num/r.den
 }
 

@@ -98,8 +98,7 @@ func openXLSX(path, file string, opts Options) (f *File, err error) {
 	}
 	recs.width = len(h.cells)
 	ok = true
-	return &File{
-		Records:   recs,
+	out := &File{
 		Columns:   cols,
 		Format:    XLSX,
 		Sheet:     sheet,
@@ -110,7 +109,24 @@ func openXLSX(path, file string, opts Options) (f *File, err error) {
 			_ = rows.Close()
 			return wb.Close()
 		}),
-	}, nil
+		reopen: func() (importer.Records, error) {
+			// The workbook is open already: only the sheet's rows are
+			// read again.
+			rows, err := wb.Rows(sheet)
+			if err != nil {
+				return nil, &Error{File: file, Msg: fmt.Sprintf("sheet %q cannot be read again: %v", sheet, err), Err: err}
+			}
+			again := &sheetRecords{rows: rows, sheet: sheet}
+			if _, err := findHeader(again, h.row, opts.Map); err != nil {
+				rows.Close()
+				return nil, headerError(file+" (sheet "+sheet+")", err)
+			}
+			again.width = recs.width
+			return again, nil
+		},
+	}
+	out.setRecords(recs)
+	return out, nil
 }
 
 // pickSheet returns the sheet to read: the named one, or the first that is
@@ -178,6 +194,9 @@ type sheetRecords struct {
 
 // Offset implements importer.Records.
 func (s *sheetRecords) Offset() int64 { return int64(s.row) }
+
+// Close releases what the sheet's reader holds.
+func (s *sheetRecords) Close() error { return s.rows.Close() }
 
 // Next implements importer.Records. Excel numbers every row, empty or
 // not: excelize's iterator stops at each number, with no cells for a row

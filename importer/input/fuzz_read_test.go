@@ -1,4 +1,4 @@
-package importer
+package input
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/capillary-tools/groupimport/importer"
 	"github.com/capillary-tools/groupimport/importer/capillary"
 )
 
@@ -16,7 +17,7 @@ import (
 // out once with a growing row number, and a row is either valid (with a
 // group the API would accept) or has a reason.
 func FuzzReadAndValidate(f *testing.F) {
-	seeds, _ := filepath.Glob("../samples/*.csv")
+	seeds, _ := filepath.Glob("../../samples/*.csv")
 	for _, s := range seeds {
 		if b, err := os.ReadFile(s); err == nil {
 			f.Add(b)
@@ -30,11 +31,11 @@ func FuzzReadAndValidate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cols, err := ParseHeader(append([]string(nil), header...), hrow, nil)
+		cols, err := importer.ParseHeader(append([]string(nil), header...), hrow, nil)
 		if err != nil {
 			return
 		}
-		v := &Validator{Cols: cols, MaxGroupSize: DefaultMaxGroupSize}
+		v := &importer.Validator{Cols: cols, MaxGroupSize: importer.DefaultMaxGroupSize}
 		last := hrow
 		var g capillary.Group
 		for range len(data) + 2 {
@@ -42,7 +43,7 @@ func FuzzReadAndValidate(f *testing.F) {
 			if err == io.EOF {
 				return
 			}
-			var re *RowError
+			var re *importer.RowError
 			if errors.As(err, &re) {
 				row = re.Row
 			} else if err != nil {
@@ -59,7 +60,7 @@ func FuzzReadAndValidate(f *testing.F) {
 			if problem != "" {
 				continue
 			}
-			if id == "" || g.ExternalID != id || g.MaxGroupSize <= 0 || g.MaxGroupSize > DefaultMaxGroupSize {
+			if id == "" || g.ExternalID != id || g.MaxGroupSize <= 0 || g.MaxGroupSize > importer.DefaultMaxGroupSize {
 				t.Fatalf("accepted a group the API would refuse: %+v", g)
 			}
 		}
