@@ -2,10 +2,8 @@ package report
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"os"
 	"slices"
 	"strconv"
@@ -205,23 +203,7 @@ func parseDiffRecord(rec []string) (importer.Result, error) {
 
 // NewDiffPrior reads an earlier diff file from r, for a resumed diff: the
 // diff file's counterpart of NewPrior. Close releases it.
-func NewDiffPrior(r io.Reader) *Prior {
-	seq := func(yield func(importer.Result, error) bool) {
-		errStop := errors.New("stop")
-		err := ReadDiff(r, func(res importer.Result) error {
-			if !yield(res, nil) {
-				return errStop
-			}
-			return nil
-		})
-		if err != nil && err != errStop {
-			yield(importer.Result{}, err)
-		}
-	}
-	p := &Prior{}
-	p.next, p.stop = iter.Pull2(iter.Seq2[importer.Result, error](seq))
-	return p
-}
+func NewDiffPrior(r io.Reader) *Prior { return newPrior(ReadDiff, r) }
 
 // MergeDiff writes the lines of newer (a diff file that a resumed run
 // wrote for a prefix of the rows) and then the lines of older for the rows

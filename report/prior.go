@@ -25,10 +25,13 @@ type Prior struct {
 }
 
 // NewPrior reads results from r. Close releases it.
-func NewPrior(r io.Reader) *Prior {
+func NewPrior(r io.Reader) *Prior { return newPrior(ReadResults, r) }
+
+// newPrior is NewPrior for files read by read.
+func newPrior(read func(io.Reader, func(importer.Result) error) error, r io.Reader) *Prior {
 	seq := func(yield func(importer.Result, error) bool) {
 		errStop := errors.New("stop")
-		err := ReadResults(r, func(res importer.Result) error {
+		err := read(r, func(res importer.Result) error {
 			if !yield(res, nil) {
 				return errStop
 			}

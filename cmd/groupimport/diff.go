@@ -120,9 +120,6 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	if claims != nil {
 		e.cfg.Diff.Claimed = claims.claimed
 	}
-	if err := e.findDuplicates(&o.importOptions, inputPath, env); err != nil {
-		return err
-	}
 	f, err := o.openDiff(out, env)
 	if err != nil {
 		return err
@@ -328,8 +325,10 @@ func (c *claims) seen(r importer.Result) {
 	if c == nil || r.Diff == nil || r.Diff.Plan == "" {
 		return
 	}
-	if _, ok := c.byID[r.ExternalID]; ok {
-		c.checked[r.ExternalID] = true
+	if _, ok := c.byID[r.ExternalID]; ok && !c.checked[r.ExternalID] {
+		// A row's id shares its memory with the lines around it: a
+		// copy keeps only the id.
+		c.checked[strings.Clone(r.ExternalID)] = true
 	}
 }
 

@@ -72,17 +72,6 @@ func (e *engine) pace(o *importOptions, d *display) {
 	e.cfg.Pacer = d.limiter
 }
 
-// findDuplicates makes the first pass of duplicate detection over a file;
-// stdin, read once, is left to the engine's hash of every id.
-func (e *engine) findDuplicates(o *importOptions, inputPath string, env *Env) error {
-	if inputPath == "-" {
-		return nil
-	}
-	d, err := o.scanDuplicates(inputPath, e.cfg.Validator, env)
-	e.cfg.Duplicates = d
-	return err
-}
-
 func (e *engine) close() {
 	e.stop()
 	e.in.Close()

@@ -134,7 +134,7 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 		return err
 	}
 	defer results.Close()
-	if err := o.prepare(e, &d, results, inputPath, env); err != nil {
+	if err := o.prepare(e, &d, results, env); err != nil {
 		return err
 	}
 	e.cfg.Prior, e.cfg.Early = results.Prior(), results.Early
@@ -175,14 +175,12 @@ func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string
 	return results, nil
 }
 
-// prepare finds the repeated ids, checks a resumed record against the
-// input, creates the --failed-out file and starts the results.
-func (o *importOptions) prepare(e *engine, d *display, results *report.Results, inputPath string, env *Env) error {
-	if err := e.findDuplicates(o, inputPath, env); err != nil {
-		return err
-	}
+// prepare checks a resumed record against the input, creates the
+// --failed-out file and starts the results. (The run itself finds the
+// repeated ids: it reads a file twice, stdin once.)
+func (o *importOptions) prepare(e *engine, d *display, results *report.Results, env *Env) error {
 	if o.resume {
-		kept, todo, err := o.checkResume(in, results, env)
+		kept, todo, err := o.checkResume(e.in, results, env)
 		if err != nil {
 			return err
 		}
@@ -392,12 +390,6 @@ func (o *importOptions) open(name string, env *Env) (*input.File, error) {
 		return nil, usagef("%v", err)
 	}
 	return f, nil
-}
-
-// scanDuplicates has nothing left to do: importer.Run makes the first pass
-// of duplicate detection itself when the input can be read again.
-func (o *importOptions) scanDuplicates(path string, v *importer.Validator, env *Env) (*importer.Duplicates, error) {
-	return nil, nil
 }
 
 // describeInput says what was detected, so that a wrong guess is visible.
