@@ -32,4 +32,11 @@
 // interrupted it (ErrInterrupted), or it stopped itself (ErrAborted:
 // credentials rejected, too many errors, results unwritable). Even then
 // every row read has a Result, skipped where it was not finished.
+//
+// # Dependencies
+//
+// importer is the engine. It imports the API client (importer/capillary)
+// for its wire types, errgroup and rate, and nothing that speaks to a
+// person: not report, input, flag, os/signal or a progress bar. It reports
+// facts (statuses, counts, errors); the command line words them.
 package importer

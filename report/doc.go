@@ -49,4 +49,11 @@
 // and RESULTS.journal, where rows that finish behind a slow one are kept
 // until the ordered lines catch up with them. A resume merges whatever a
 // killed run left before it reads anything.
+//
+// # Dependencies
+//
+// report imports the engine (importer) for Result and Summary, the API
+// client's wire types (to re-validate rows on resume), progressbar and
+// x/term for the live bar, and excelize for a --failed-out workbook. The
+// engine never imports report; the command line wires the two.
 package report

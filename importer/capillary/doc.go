@@ -10,4 +10,10 @@
 //
 // A transport error is returned as an error; anything the server answered,
 // even a 5xx page or a body that is not JSON, is a *Response.
+//
+// # Dependencies
+//
+// The client imports only the standard library: nothing else of this
+// module, so it can be read and tested on its own. The sandbox beside it
+// (importer/capillary/sandbox) does not import it either.
 package capillary

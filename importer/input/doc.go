@@ -54,4 +54,10 @@
 // found: nothing is detected twice. The Records of a file implement
 // importer.Rewinder, so that importer.Run can find repeated externalIds
 // in two passes. Standard input cannot be read again (ErrNotReopenable).
+//
+// # Dependencies
+//
+// input imports the engine (importer) for Records, Columns and the field
+// table, excelize for workbooks and golang.org/x/text for encodings: the
+// file-format code lives here and nowhere else.
 package input
