@@ -217,16 +217,18 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 			cfg.Duplicates = d
 		}
 	}
-	stopCtx, stopRun := context.WithCancelCause(ctx)
+	// Two contexts of its own: stopping is done once the run stops (the
+	// caller's ctx, an error of the run, a worker's abort), and requests,
+	// under Kill, is what requests in flight run under: it outlives
+	// stopping by DrainTimeout.
+	stopping, stopRun := context.WithCancelCause(ctx)
 	defer stopRun(nil)
-	g, gctx := errgroup.WithContext(stopCtx)
-
-	reqCtx, cancelReq := context.WithCancel(cfg.Kill)
-	defer cancelReq()
-	stopDrain := context.AfterFunc(gctx, func() { time.AfterFunc(cfg.DrainTimeout, cancelReq) })
+	requests, cancelRequests := context.WithCancel(cfg.Kill)
+	defer cancelRequests()
+	stopDrain := context.AfterFunc(stopping, func() { time.AfterFunc(cfg.DrainTimeout, cancelRequests) })
 	defer stopDrain()
 
-	r := &runner{cfg: cfg, reqCtx: reqCtx, stopped: gctx, stop: stopRun,
+	r := &runner{cfg: cfg, reqCtx: requests, stopped: stopping, stop: stopRun,
 		limit: &errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}}
 	var sinkErr error
 	counts := new(tally)
@@ -250,7 +252,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 				}
 			}
 		}
-		workErr, readErr = r.pipeline(recs, g, cfg.Window, deliver, early, func(rows int, err error) {
+		workErr, readErr = r.pipeline(recs, cfg.Window, deliver, early, func(rows int, err error) {
 			sum.Rows = rows
 			if err != nil {
 				stopRun(err)
@@ -272,8 +274,8 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	case workErr != nil:
 		sum.Stopped = workErr.Error()
 		return sum, workErr
-	case errors.Is(context.Cause(stopCtx), ErrAborted):
-		err := context.Cause(stopCtx)
+	case errors.Is(context.Cause(stopping), ErrAborted):
+		err := context.Cause(stopping)
 		sum.Stopped = err.Error()
 		return sum, err
 	case cfg.Kill.Err() != nil || ctx.Err() != nil:
@@ -295,17 +297,10 @@ func (r *runner) dryRun(recs Records, deliver func(*Result)) (rows int, err erro
 	}
 	go func() {
 		defer close(full)
-		b := <-free
-		rows, err = r.read(recs, nil,
-			func(_ int, res Result) {
-				if b = append(b, res); len(b) == batch {
-					full <- b
-					b = <-free
-				}
-			},
-			func() bool { return r.cfg.Kill.Err() == nil }, func() {})
-		if len(b) > 0 {
-			full <- b
+		b := &batches{kill: r.cfg.Kill, full: full, free: free, b: <-free}
+		rows, err = r.read(recs, nil, b)
+		if len(b.b) > 0 {
+			full <- b.b
 		}
 	}()
 	for b := range full {
@@ -321,29 +316,22 @@ func (r *runner) dryRun(recs Records, deliver func(*Result)) (rows int, err erro
 // pipeline runs the reader and the workers, and restores input order for
 // deliver. read reports the rows read and any input error as soon as the
 // reader ends, so that an input error stops the workers.
-func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver func(*Result), early func(Result), read func(int, error)) (workErr, readErr error) {
+func (r *runner) pipeline(recs Records, window int, deliver func(*Result), early func(Result), read func(int, error)) (workErr, readErr error) {
 	jobs := make(chan job)
-	results := make(chan done, window)
-	slots := make(chan struct{}, window)
+	w := &inFlight{kill: r.cfg.Kill, results: make(chan done, window), slots: make(chan struct{}, window)}
+	results, slots := w.results, w.slots
 	var readers sync.WaitGroup
 	readers.Add(1)
 	go func() {
 		defer readers.Done()
 		defer close(jobs)
 		var rows int
-		rows, readErr = r.read(recs, jobs,
-			func(seq int, res Result) { results <- done{seq, res} },
-			func() bool {
-				select {
-				case slots <- struct{}{}:
-					return true
-				case <-r.cfg.Kill.Done():
-					return false
-				}
-			},
-			func() { <-slots })
+		rows, readErr = r.read(recs, jobs, w)
 		read(rows, readErr)
 	}()
+	// A plain group: a worker that fails stops the run through r.stop,
+	// the one way a run stops.
+	var g errgroup.Group
 	for range r.cfg.Workers {
 		g.Go(func() error {
 			for j := range jobs {
@@ -356,6 +344,7 @@ func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver f
 				}
 				results <- done{j.seq, res}
 				if err != nil {
+					r.stop(err)
 					return err
 				}
 			}
@@ -389,12 +378,59 @@ func (r *runner) pipeline(recs Records, g *errgroup.Group, window int, deliver f
 	return workErr, readErr
 }
 
+// rowFlow is where read hands rows on: the window of rows in flight of a
+// run that sends (inFlight), or the batches of a dry run (batches).
+type rowFlow interface {
+	// acquire takes a place for the next row; false means stop reading.
+	acquire() bool
+	// release gives back a place that a row did not use.
+	release()
+	// emit hands on the result of a row that needs no request.
+	emit(seq int, res Result)
+}
+
+// inFlight is the window of rows between the reader and the writer that
+// restores their order: a place is taken by the reader and given back by
+// the writer, so one slow row holds up at most the window.
+type inFlight struct {
+	kill    context.Context
+	results chan done
+	slots   chan struct{}
+}
+
+func (w *inFlight) acquire() bool {
+	select {
+	case w.slots <- struct{}{}:
+		return true
+	case <-w.kill.Done():
+		return false
+	}
+}
+
+func (w *inFlight) release()                 { <-w.slots }
+func (w *inFlight) emit(seq int, res Result) { w.results <- done{seq, res} }
+
+// batches hands a dry run's rows on in batches from a free list: nothing
+// waits on the network, so the rows are in order already.
+type batches struct {
+	kill       context.Context
+	full, free chan []Result
+	b          []Result
+}
+
+func (b *batches) acquire() bool { return b.kill.Err() == nil }
+func (b *batches) release()      {}
+
+func (b *batches) emit(_ int, res Result) {
+	if b.b = append(b.b, res); len(b.b) == cap(b.b) {
+		b.full <- b.b
+		b.b = <-b.free
+	}
+}
+
 // read is the only goroutine that touches recs. It returns the number of
 // data rows, and an error only when the input itself fails.
-// emit hands on a row's result; acquire takes a place in the window of rows
-// in flight (false: stop reading now) and release gives back one that a
-// row did not use.
-func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Result), acquire func() bool, release func()) (int, error) {
+func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) {
 	var seen interface {
 		add(id string, row int) (int, bool)
 	} = r.cfg.Duplicates
@@ -408,7 +444,7 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 		if err != nil {
 			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
 		}
-		if !acquire() {
+		if !flow.acquire() {
 			return seq, nil
 		}
 		res := Result{Row: rec.Num, Offset: recs.Offset()}
@@ -418,11 +454,11 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 				// The earlier line for this row is passed over: the
 				// row is judged again, and a malformed row is invalid.
 				if _, _, err := r.cfg.Prior(rec.Num, ""); err != nil {
-					release()
+					flow.release()
 					return seq, fmt.Errorf("%w: %w", ErrAborted, err)
 				}
 			}
-			emit(seq, res)
+			flow.emit(seq, res)
 			seq++
 			continue
 		}
@@ -440,7 +476,7 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 		var hasPrior, mayExist bool
 		if r.cfg.Prior != nil {
 			if prior, hasPrior, err = r.cfg.Prior(row, id); err != nil {
-				release()
+				flow.release()
 				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
 			}
 			// A row an earlier run judged from the input alone was never
@@ -474,7 +510,7 @@ func (r *runner) read(recs Records, jobs chan<- job, emit func(seq int, res Resu
 				res.Status, res.Message = Skipped, r.stopMessage(0, false)
 			}
 		}
-		emit(seq, res)
+		flow.emit(seq, res)
 		seq++
 	}
 	return seq, nil
