@@ -96,6 +96,9 @@ func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comp
 	}
 	res.Status = Exists
 	res.Message = "already exists and matches the row; an earlier attempt's answer was lost, so the group may be this run's (" + ours.why + ")"
+	if ours.older {
+		res.Message = "already exists and matches the row, and is not this run's: it was " + ours.why
+	}
 	if cmp.SizeUnknown {
 		res.Message += "; " + sizeNotCompared
 	}
@@ -119,10 +122,11 @@ func (r *runner) lostFieldWarnings(fields []capillary.Field) []Notice {
 	return ws
 }
 
-// evidence is whether a lookup proves that this run created a group.
+// evidence is whether a lookup proves that this run created a group, or
+// (older) that it did not.
 type evidence struct {
-	yes bool
-	why string
+	yes, older bool
+	why        string
 }
 
 // createdByThisRun judges the group's createdOn against the moment this
@@ -141,7 +145,7 @@ func createdByThisRun(g *capillary.GroupInfo, resp *capillary.Response, since ti
 	}
 	first := since.Add(resp.Date.Sub(resp.Received)) // on the server's clock
 	if created.Before(first.Add(-EvidenceMargin)) {
-		return evidence{why: fmt.Sprintf("but it was created at %s, before this run's first attempt at about %s",
+		return evidence{older: true, why: fmt.Sprintf("created at %s, before this run's first attempt at about %s",
 			created.UTC().Format(time.RFC3339), first.UTC().Format(time.RFC3339))}
 	}
 	return evidence{yes: true, why: fmt.Sprintf("created at %s, after its first attempt at about %s",
