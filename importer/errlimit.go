@@ -33,10 +33,10 @@ func (l *errorLimit) observe(r Result) error {
 		return nil
 	}
 	if l.stopAt > 0 && l.bad >= l.stopAt {
-		return fmt.Errorf("%w: %w: %d rows rejected or failed, more than --max-errors %d", ErrAborted, ErrTooManyErrors, l.bad, l.stopAt-1)
+		return fmt.Errorf("%w: %w: %d rows rejected or failed, more than the limit of %d", ErrAborted, ErrTooManyErrors, l.bad, l.stopAt-1)
 	}
 	if l.rate > 0 && l.sent >= l.min && float64(l.bad) > l.rate*float64(l.sent) {
-		return fmt.Errorf("%w: %w: %d of the %d rows sent were rejected or failed, over --max-errors %g%%", ErrAborted, ErrTooManyErrors, l.bad, l.sent, l.rate*100)
+		return fmt.Errorf("%w: %w: %d of the %d rows sent were rejected or failed, over the limit of %g%%", ErrAborted, ErrTooManyErrors, l.bad, l.sent, l.rate*100)
 	}
 	return nil
 }

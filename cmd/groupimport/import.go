@@ -247,6 +247,8 @@ func exitFor(sum importer.Summary, err error, hint string) error {
 		return &exitError{exitInterrupted, withHint("interrupted; rows not finished are marked skipped")}
 	case errors.Is(err, capillary.ErrUnauthorized):
 		return &exitError{exitAborted, fmt.Errorf("%w; check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET, and that they belong to this host", err)}
+	case errors.Is(err, importer.ErrTooManyErrors):
+		return &exitError{exitAborted, withHint(err.Error() + " (--max-errors); see the results for why, fix that, then carry on")}
 	case errors.Is(err, importer.ErrAborted):
 		return &exitError{exitAborted, withHint(err.Error())}
 	case err != nil:
