@@ -41,7 +41,7 @@ soak: ## the fault-injection and crash-and-resume tests at SOAK_ROWS rows and SO
 	  -run 'TestFaultSuite|TestCrashAndResume' ./importer/ ./cmd/groupimport/ 2>&1 | grep -E '^(---|===|ok|FAIL)|faults_test|process_test'
 
 BENCH_OUT ?= bench-out
-bench: build ## the benchmarks, Go's and groupimport beside its peers (about 20 minutes); see BENCHMARKS.md
+bench: build ## the benchmarks, Go's and groupimport beside its peers (15 to 20 minutes, by the load); see BENCHMARKS.md
 	$(GO) run ./cmd/bench -bin $(BIN) -out $(BENCH_OUT)
 
 .PHONY: bench-quick
