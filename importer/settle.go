@@ -210,10 +210,8 @@ func decideLookup(resp *capillary.Response, err error, attempt, throttled int, p
 		return decision{act: actAbort, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
 	case resp.Status == http.StatusTooManyRequests:
 		return decide(resp, nil, attempt, throttled, p, false, jitter)
-	case resp.Status == http.StatusOK && (resp.Group != nil || resp.Missing):
-		return decision{act: actDone, status: Created}
-	case resp.Missing:
-		return decision{act: actDone, status: Created}
+	case resp.Missing || (resp.Status == http.StatusOK && resp.Group != nil):
+		return decision{act: actDone, status: Created} // any status but Failed: answered
 	case resp.Status >= 500 || resp.Status == http.StatusRequestTimeout || resp.BodyErr != nil:
 		return retryOrFail(decision{act: actRetry, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
 	}
