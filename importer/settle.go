@@ -96,7 +96,12 @@ func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comp
 	}
 	res.Status = Exists
 	res.Message = "already exists and matches the row; an earlier attempt's answer was lost, so the group may be this run's (" + ours.why + ")"
-	if ours.older {
+	switch {
+	case ours.older && j.mayExist:
+		// Older than this process's first attempt, but an earlier run of
+		// this import (the one being resumed) may have made it.
+		res.Message = "already exists and matches the row; an earlier run's attempt may have created it, so the group may be this run's (" + ours.why + ")"
+	case ours.older:
 		res.Message = "already exists and matches the row, and is not this run's: it was " + ours.why
 	}
 	if cmp.SizeUnknown {
