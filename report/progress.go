@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/capillary-tools/groupimport/importer"
 )
@@ -144,15 +143,8 @@ func newProgress(out io.Writer, total int64, opts ProgressOptions, refresh time.
 // cheap (one ioctl), and it follows a resized window without a signal
 // handler.
 func terminalWidth(w io.Writer) func() int {
-	f, ok := w.(*os.File)
-	return func() int {
-		if ok {
-			if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
-				return cols
-			}
-		}
-		return 80
-	}
+	f, _ := w.(*os.File)
+	return func() int { return TerminalWidth(f) }
 }
 
 // Observe counts one finished row. Rows come in input order, so the row's

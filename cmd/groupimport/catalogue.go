@@ -21,7 +21,7 @@ func loadCatalogue(ctx context.Context, spec string, client *capillary.Client, e
 		if err != nil {
 			return nil, &exitError{exitAborted, fmtCatalogueErr(err)}
 		}
-		env.log.infof("the org's catalogue has %d extended %s for user groups", len(fields), plural(len(fields), "field", "fields"))
+		env.log.infof("the org's catalogue has %s for user groups", importer.Plural(len(fields), "extended field"))
 		return importer.NewCatalogue(fields), nil
 	}
 	data, err := os.ReadFile(spec)
@@ -59,11 +59,3 @@ func (e *catalogueError) Error() string {
 }
 
 func (e *catalogueError) Unwrap() error { return e.err }
-
-// plural picks the word for n.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/capillary-tools/groupimport/importer"
 	"github.com/capillary-tools/groupimport/importer/capillary"
 )
 
@@ -323,7 +324,7 @@ func (o *checkOptions) checkCatalogue(ctx context.Context, client *capillary.Cli
 		names[i] = f.Name + " " + f.DataType
 	}
 	sort.Strings(names)
-	detail := fmt.Sprintf("%d user-group %s", len(fields), plural(len(fields), "field", "fields"))
+	detail := importer.Plural(len(fields), "user-group field")
 	if len(names) > 0 {
 		detail += ": " + strings.Join(names, ", ")
 	} else {

@@ -105,7 +105,7 @@ func runImport(ctx context.Context, args []string, env *Env, validateOnly bool) 
 	if err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) { o.hostSet = o.hostSet || f.Name == "host" })
+	o.hostSet = fsSet(fs, "host")
 	o.dryRun = o.dryRun || validateOnly
 	env.log.json = o.logFormat.value == "json"
 	if len(pos) != 1 {

@@ -25,7 +25,7 @@ const MaxRetryAfter = 5 * time.Minute
 // Client talks to one Capillary host.
 type Client struct {
 	base     string
-	groupURL string // base + "/v2/userGroup2"
+	groupURL string // base + GroupPathName
 	http     *http.Client
 	// rt, when set, sends requests without http.Client, which copies
 	// every request's header in case of a redirect; see roundTrip.
@@ -58,7 +58,7 @@ func New(host string, auth Auth, hc *http.Client) (*Client, error) {
 	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	hc = &own
 	base := u.String()
-	c := &Client{base: base, groupURL: base + "/v2/userGroup2", http: hc, auth: auth, now: time.Now}
+	c := &Client{base: base, groupURL: base + GroupPathName, http: hc, auth: auth, now: time.Now}
 	if hc.Jar == nil && hc.Timeout == 0 {
 		// Nothing http.Client adds to a request applies, so the
 		// transport is called directly: http.Client copies every
