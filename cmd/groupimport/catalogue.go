@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/capillary-tools/groupimport/importer"
@@ -19,7 +20,11 @@ func loadCatalogue(ctx context.Context, spec string, client *capillary.Client, e
 	case "server":
 		fields, _, _, err := client.ExtendedFields(ctx)
 		if err != nil {
-			return nil, &exitError{exitAborted, fmtCatalogueErr(err)}
+			err = fmt.Errorf("--ext-fields server: fetching the catalogue: %w", err)
+			if advice := capillary.HostProblem(err).Advice(); advice != "" {
+				err = fmt.Errorf("%w; %s", err, advice)
+			}
+			return nil, &exitError{exitAborted, err}
 		}
 		env.log.infof("the org's catalogue has %s for user groups", importer.Plural(len(fields), "extended field"))
 		return importer.NewCatalogue(fields), nil
@@ -37,25 +42,3 @@ func loadCatalogue(ctx context.Context, spec string, client *capillary.Client, e
 	}
 	return c, nil
 }
-
-func fmtCatalogueErr(err error) error {
-	if p := capillary.HostProblem(err); p != capillary.NoProblem {
-		return &catalogueError{err: err, advice: p.Advice()}
-	}
-	return &catalogueError{err: err}
-}
-
-type catalogueError struct {
-	err    error
-	advice string
-}
-
-func (e *catalogueError) Error() string {
-	msg := "--ext-fields server: fetching the catalogue: " + e.err.Error()
-	if e.advice != "" {
-		msg += "; " + e.advice
-	}
-	return msg
-}
-
-func (e *catalogueError) Unwrap() error { return e.err }

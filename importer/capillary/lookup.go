@@ -76,9 +76,6 @@ func (s *contractState) set(c Contract, why string) {
 // answers in, and why the client chose it. Call it before any request.
 func (c *Client) OnContract(f func(Contract, string)) { c.contract.onChoose = f }
 
-// SetContract fixes the lookup contract instead of finding it out.
-func (c *Client) SetContract(k Contract) { c.contract.set(k, "set by the caller") }
-
 // Contract is the lookup contract found so far.
 func (c *Client) Contract() Contract { return c.contract.get() }
 
