@@ -37,23 +37,7 @@ func TestResumeAfterMalformedRows(t *testing.T) {
 	srv := sandbox.NewServer(sandbox.Config{Faults: sandbox.Faults{Error5xx: 0.3, Seed: 3}})
 	defer srv.Close()
 	in := writeFile(t, "in.csv", messyCSV(60))
-	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
-	c := cli{env: sandboxEnv()}
-	args := []string{"import", "--host", srv.URL, "--rate", "unlimited", "--max-attempts", "1", in}
-	if code := c.run(t, args...); code != exitRowsFailed {
-		t.Fatalf("first run: exit %d\n%s", code, c.stderr.String())
-	}
-	first := readResults(t, out)
-	failed := 0
-	for _, r := range first {
-		if r.Status == importer.Failed {
-			failed++
-		}
-	}
-	if failed == 0 {
-		t.Fatal("no row failed in the first run; the test needs some")
-	}
-	srv.SetFaults(sandbox.Faults{})
+	c, out, args, first, _ := firstRunWithFailures(t, srv, in)
 	if code := c.run(t, append([]string{"import", "--resume"}, args[1:]...)...); code != exitRowsFailed {
 		t.Fatalf("resume: exit %d\n%s", code, c.stderr.String())
 	}

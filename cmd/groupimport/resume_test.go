@@ -27,20 +27,19 @@ func groupsCSV(n int) string {
 	return b.String()
 }
 
-// TestResumeSendsOnlyWhatIsLeft: a first run meets a failing server, the
-// resumed run finishes the failed rows and leaves the settled ones alone.
-func TestResumeSendsOnlyWhatIsLeft(t *testing.T) {
-	srv := sandbox.NewServer(sandbox.Config{MaxGroupSize: 400, Faults: sandbox.Faults{Error5xx: 0.3, Seed: 11}})
-	defer srv.Close()
-	in := writeFile(t, "in.csv", groupsCSV(200)+"bad,x,0\n")
-	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
-	c := cli{env: sandboxEnv()}
-	args := []string{"import", "--host", srv.URL, "--rate", "unlimited", "--max-attempts", "1", in}
+// firstRunWithFailures imports in against srv, whose faults make some rows
+// fail at one attempt each, checks that some did, and clears the faults
+// for the resume that follows. It returns the command, the results path,
+// the arguments of the first run, its results and how many failed.
+func firstRunWithFailures(t *testing.T, srv *sandbox.Server, in string) (c *cli, out string, args []string, first []importer.Result, failed int) {
+	t.Helper()
+	out = strings.TrimSuffix(in, ".csv") + ".results.csv"
+	c = &cli{env: sandboxEnv()}
+	args = []string{"import", "--host", srv.URL, "--rate", "unlimited", "--max-attempts", "1", in}
 	if code := c.run(t, args...); code != exitRowsFailed {
 		t.Fatalf("first run: exit %d\n%s", code, c.stderr.String())
 	}
-	first := readResults(t, out)
-	failed := 0
+	first = readResults(t, out)
 	for _, r := range first {
 		if r.Status == importer.Failed {
 			failed++
@@ -50,6 +49,16 @@ func TestResumeSendsOnlyWhatIsLeft(t *testing.T) {
 		t.Fatal("no row failed in the first run; the test needs some")
 	}
 	srv.SetFaults(sandbox.Faults{})
+	return c, out, args, first, failed
+}
+
+// TestResumeSendsOnlyWhatIsLeft: a first run meets a failing server, the
+// resumed run finishes the failed rows and leaves the settled ones alone.
+func TestResumeSendsOnlyWhatIsLeft(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{MaxGroupSize: 400, Faults: sandbox.Faults{Error5xx: 0.3, Seed: 11}})
+	defer srv.Close()
+	in := writeFile(t, "in.csv", groupsCSV(200)+"bad,x,0\n")
+	c, out, args, first, failed := firstRunWithFailures(t, srv, in)
 	before := srv.Stats().Requests
 	if code := c.run(t, append([]string{"import", "--resume"}, args[1:]...)...); code != exitRowsFailed {
 		t.Fatalf("resume: exit %d\n%s", code, c.stderr.String())
