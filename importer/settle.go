@@ -145,10 +145,11 @@ func createdByThisRun(g *capillary.GroupInfo, resp *capillary.Response, since ti
 	if !ok {
 		return evidence{why: "the server's answer gives no creation time to tell"}
 	}
-	if resp.Date.IsZero() || resp.Received.IsZero() {
+	date := resp.Date()
+	if date.IsZero() || resp.Received.IsZero() {
 		return evidence{why: "the server's answer has no Date header to judge its creation time by"}
 	}
-	first := since.Add(resp.Date.Sub(resp.Received)) // on the server's clock
+	first := since.Add(date.Sub(resp.Received)) // on the server's clock
 	if created.Before(first.Add(-EvidenceMargin)) {
 		return evidence{older: true, why: fmt.Sprintf("created at %s, before this run's first attempt at about %s",
 			created.UTC().Format(time.RFC3339), first.UTC().Format(time.RFC3339))}

@@ -266,11 +266,12 @@ func checkContract(client *capillary.Client, resp *capillary.Response) checkLine
 }
 
 func checkClock(resp *capillary.Response) checkLine {
-	if resp.Date.IsZero() {
+	date := resp.Date()
+	if date.IsZero() {
 		return checkLine{Name: "server clock", Status: checkWarn, Detail: "the answer has no Date header",
 			Fix: "a retry whose first answer was lost cannot be proved this run's creation: such rows end exists, with a message saying so"}
 	}
-	skew := resp.Date.Sub(resp.Received).Round(time.Second)
+	skew := date.Sub(resp.Received).Round(time.Second)
 	detail := fmt.Sprintf("the server's clock is %s (its Date header reads to the second)", skewText(skew))
 	if skew > time.Minute || skew < -time.Minute {
 		return checkLine{Name: "server clock", Status: checkWarn, Detail: detail, Fix: "no harm to an import (it judges creation times on the server's clock), but check this machine's time sync"}

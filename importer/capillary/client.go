@@ -182,9 +182,6 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 		return nil, nil, used, err
 	}
 	resp := &Response{Status: hr.StatusCode, RequestID: hr.Header.Get("X-Cap-Requestid"), Received: c.now(), Header: hr.Header}
-	if d, err := http.ParseTime(hr.Header.Get("Date")); err == nil {
-		resp.Date = d
-	}
 	if h := hr.Header.Get("Retry-After"); h != "" {
 		if d, ok := ParseRetryAfter(h, c.now()); ok {
 			resp.RetryAfter = min(d, MaxRetryAfter)

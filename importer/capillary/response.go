@@ -40,13 +40,22 @@ type Response struct {
 	// external id asked for.
 	Missing bool
 
-	// Date is the server's clock when it answered (its Date header), or
-	// zero; Received is ours when the answer arrived. Together they judge
-	// a createdOn on the server's clock.
-	Date, Received time.Time
+	// Received is our clock when the answer arrived; with Date, it
+	// judges a createdOn on the server's clock.
+	Received time.Time
 
 	// Header is the answer's header, for diagnostics.
 	Header http.Header
+}
+
+// Date is the server's clock when it answered (its Date header), or zero.
+// It is read only when asked for: most answers never need it.
+func (r *Response) Date() time.Time {
+	d, err := http.ParseTime(r.Header.Get("Date"))
+	if err != nil {
+		return time.Time{}
+	}
+	return d
 }
 
 // Code is the first error code in the body, or 0.
