@@ -159,9 +159,9 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // hang holds a request whose work was done (a group created or deleted)
-// without answering, until
-// the client gives up, d passes or the sandbox closes, then drops the
-// connection: the client cannot tell this from a request that never arrived.
+// without answering, until the client gives up, d passes or the sandbox
+// closes, then drops the connection: the client cannot tell this from a
+// request that never arrived.
 func (s *Server) hang(w http.ResponseWriter, r *http.Request, d time.Duration) {
 	s.stats.hangs.Add(1)
 	s.sleep(r.Context(), d)
