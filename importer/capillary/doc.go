@@ -1,5 +1,5 @@
 // Package capillary is a small client for Capillary's user-group API
-// (POST/GET/PUT /v2/userGroup2) and its two ways to authenticate.
+// (POST/GET/PUT/DELETE /v2/userGroup2) and its two ways to authenticate.
 //
 // The client sends one request and reports what came back; it does not
 // retry, pace or classify. Those are decisions of the caller, which knows

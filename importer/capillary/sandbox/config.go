@@ -128,8 +128,8 @@ type Config struct {
 // Faults describes misbehaviour injected into /v2 requests. Shares are
 // probabilities in [0, 1]. They are decided in this order, each before any
 // real work: Drop, Error5xx, Throttle; then Latency and Jitter; then the
-// request is authenticated, rate limited and served. TimeoutAfterCreate only
-// applies to creates that succeeded.
+// request is authenticated, rate limited and served. TimeoutAfterCreate and
+// TimeoutAfterDelete only apply to creates and deletes that succeeded.
 type Faults struct {
 	Latency  time.Duration // added to every request
 	Jitter   time.Duration // plus a uniform random 0..Jitter
@@ -144,6 +144,10 @@ type Faults struct {
 	// the client gives up, HangFor passes or the server closes, then drops the
 	// connection. A client that retries blindly creates a duplicate attempt.
 	TimeoutAfterCreate float64
+	// TimeoutAfterDelete is the same for successful deletes: the group is
+	// marked DELETED and then no answer comes, so a client can rehearse a
+	// delete whose answer was lost.
+	TimeoutAfterDelete float64
 	HangFor            time.Duration // default 60s
 	Seed               int64         // seeds the fault decisions; 0 = time-based
 }
@@ -201,7 +205,7 @@ func (f Faults) Validate() error {
 		share float64
 	}{
 		{"Error5xx", f.Error5xx}, {"Drop", f.Drop}, {"Throttle", f.Throttle},
-		{"TimeoutAfterCreate", f.TimeoutAfterCreate},
+		{"TimeoutAfterCreate", f.TimeoutAfterCreate}, {"TimeoutAfterDelete", f.TimeoutAfterDelete},
 	} {
 		if !(s.share >= 0 && s.share <= 1) {
 			errs = append(errs, fmt.Errorf("fault share %s=%v is not within [0, 1]", s.name, s.share))

@@ -1,6 +1,6 @@
 // Package sandbox is a local, in-memory fake of Capillary's user-group API
-// (POST, GET and PUT /v2/userGroup2, GET /v2/extendedFields and POST
-// /v3/oauth/token/generate), named after net/http/httptest: tests start one
+// (POST, GET, PUT and DELETE /v2/userGroup2, GET /v2/extendedFields and
+// POST /v3/oauth/token/generate), named after net/http/httptest: tests start one
 // in-process with NewServer and talk to it over real loopback HTTP, and the
 // CLI runs one with ListenAndServe so an import can be rehearsed without
 // touching a real org.
@@ -36,7 +36,8 @@
 //	"primaryMemberId":0,"totalMembers":0,"extendedFields":{...}}],
 //	"warnings":[],"errors":[]}
 //
-// with no createdOn and no maxGroupSize, and groupStatus ACTIVE or EXITED.
+// with no createdOn and no maxGroupSize, and groupStatus ACTIVE or EXITED
+// (or DELETED: see Deleting a group).
 // When X is one group's id and another's external id, data holds both, the
 // id match first: a client must pick the entry whose groupExternalId is the
 // one it wants. ?externalId= is not a parameter of this contract: alone it is
@@ -58,6 +59,33 @@
 // {"id","externalId","groupName","maxGroupSize","extendedFields","warnings"},
 // or answers 1643 "Nothing to update." when nothing changed, with the
 // 91016/91017 warnings in both.
+//
+// # Deleting a group
+//
+// DELETE /v2/userGroup2?id=N&externalId=X is the same under both contracts.
+// The current guide's example sends both parameters, the older reference
+// needs one of the two; the sandbox takes either or both. id is a group id
+// only, never an external id (unlike the current lookup's ?id=), and must
+// be a positive integer (1645 otherwise). Neither parameter is 1635 "Group
+// query param is not passed", as for the lookup. Given both, they must name
+// the same group: an id and an external id of two different groups name
+// none, 1632. Success is 200 {"warnings":[]}, as the older reference shows.
+// Authentication, the quota and the faults apply as to every /v2 request.
+//
+// Only that success answer is documented. The rest is the sandbox's model
+// of an open question, not a fact about Capillary:
+//
+//   - the delete is soft: the group stays, with groupStatus DELETED, and a
+//     lookup under either contract shows it so (the search shape, which
+//     otherwise reports every inactive status as EXITED, keeps DELETED);
+//   - its external id stays taken: a create with it meets 1633. Nothing
+//     here, and nothing built on it, may promise that a deleted external id
+//     can be created again; on a real org it may or may not be free;
+//   - a group that does not exist or is already deleted is 400 with 1632,
+//     as for a lookup, so a second delete of the same group is 1632;
+//   - an update of a deleted group is refused as for a group that does not
+//     exist, 1632, and changes nothing: an update that brought a deleted
+//     group back would make a delete undoable behind the caller's back.
 //
 // # The extended-field catalogue
 //
@@ -94,7 +122,7 @@
 // code.
 //
 // Faults (latency, jitter, 5xx, dropped connections, spurious 429s and the
-// dangerous "created, then never answered") can be switched on at start or at
-// runtime with SetFaults; Creations and Stats let a test prove that a retrying
+// dangerous "created, then never answered" and "deleted, then never
+// answered") can be switched on at start or at runtime with SetFaults; Creations and Stats let a test prove that a retrying
 // client created each group exactly once.
 package sandbox

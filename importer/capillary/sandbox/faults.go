@@ -52,7 +52,7 @@ func (fs *faultState) set(f Faults) {
 		fs.rng = rand.New(rand.NewPCG(now, now>>1^0x9e3779b97f4a7c15))
 	}
 	fs.active.Store(f.Latency > 0 || f.Jitter > 0 || f.Error5xx > 0 || f.Drop > 0 ||
-		f.Throttle > 0 || f.TimeoutAfterCreate > 0)
+		f.Throttle > 0 || f.TimeoutAfterCreate > 0 || f.TimeoutAfterDelete > 0)
 }
 
 // decide draws only for the faults that are switched on, so switching one
@@ -88,12 +88,24 @@ func (fs *faultState) decide() decision {
 // hangAfterCreate decides whether a successful create goes unanswered, and
 // for how long at most.
 func (fs *faultState) hangAfterCreate() (time.Duration, bool) {
+	return fs.hangAfter(func(f *Faults) float64 { return f.TimeoutAfterCreate })
+}
+
+// hangAfterDelete is hangAfterCreate for a successful delete.
+func (fs *faultState) hangAfterDelete() (time.Duration, bool) {
+	return fs.hangAfter(func(f *Faults) float64 { return f.TimeoutAfterDelete })
+}
+
+// hangAfter draws against the share that share picks, only when that share
+// is on, so switching one after-work fault on leaves the other's draws as
+// they were.
+func (fs *faultState) hangAfter(share func(*Faults) float64) (time.Duration, bool) {
 	if !fs.active.Load() {
 		return 0, false
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if fs.f.TimeoutAfterCreate > 0 && fs.rng.Float64() < fs.f.TimeoutAfterCreate {
+	if p := share(&fs.f); p > 0 && fs.rng.Float64() < p {
 		return fs.f.HangFor, true
 	}
 	return 0, false
@@ -146,9 +158,10 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// hang holds a request whose group was created without answering, until
-// the client gives up, d passes or the sandbox closes, then drops the
-// connection: the client cannot tell this from a create that never arrived.
+// hang holds a request whose work was done (a group created or deleted)
+// without answering, until the client gives up, d passes or the sandbox
+// closes, then drops the connection: the client cannot tell this from a
+// request that never arrived.
 func (s *Server) hang(w http.ResponseWriter, r *http.Request, d time.Duration) {
 	s.stats.hangs.Add(1)
 	s.sleep(r.Context(), d)

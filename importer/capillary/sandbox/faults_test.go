@@ -204,7 +204,7 @@ func TestCloseReleasesWaitingHandlers(t *testing.T) {
 }
 
 func TestFaultsValidate(t *testing.T) {
-	for _, f := range []Faults{{Drop: -0.1}, {Error5xx: 1.5}, {Throttle: 2}, {TimeoutAfterCreate: -1}, {Latency: -1}} {
+	for _, f := range []Faults{{Drop: -0.1}, {Error5xx: 1.5}, {Throttle: 2}, {TimeoutAfterCreate: -1}, {TimeoutAfterDelete: 1.5}, {Latency: -1}} {
 		if f.Validate() == nil {
 			t.Errorf("Faults %+v validated", f)
 		}

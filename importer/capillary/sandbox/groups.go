@@ -15,8 +15,9 @@ import (
 const FirstGroupID = 2000
 
 // Group statuses. The legacy bare group reports the stored status as it
-// is; the current search shape knows only ACTIVE and EXITED, and reports
-// every status but ACTIVE as EXITED.
+// is; the current search shape names ACTIVE and EXITED, reports DELETED as
+// it is (a client must be able to see that a delete took), and every other
+// status as EXITED.
 const (
 	StatusActive   = "ACTIVE"
 	StatusExited   = "EXITED"
@@ -319,7 +320,9 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	} else {
 		g = st.find(id, ext)
 	}
-	if g == nil {
+	// A deleted group is refused as one that does not exist: the docs
+	// say nothing, and a delete that an update could undo would not be one.
+	if g == nil || g.GroupStatus == StatusDeleted {
 		st.mu.Unlock()
 		s.writeNotFound(w)
 		return
@@ -356,8 +359,9 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, updateBody(&c, warnings))
 }
 
-// writeNotFound answers a lookup or update of a group that does not exist,
-// under either contract, with the code the docs were seen to answer: 1632.
+// writeNotFound answers a lookup, update or delete of a group that does
+// not exist (for an update or a delete: or is deleted), under either
+// contract, with the code the docs were seen to answer: 1632.
 func (s *Server) writeNotFound(w http.ResponseWriter) {
 	s.stats.notFound.Add(1)
 	s.writeError(w, http.StatusBadRequest, 1632, "Group id/externalId/primary userId passed is not valid")

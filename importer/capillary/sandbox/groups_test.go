@@ -340,10 +340,11 @@ func TestSeed(t *testing.T) {
 	if r := (call{body: createBody("d")}).do(t, s); r.body.Entity == nil || *r.body.Entity != 5002 {
 		t.Errorf("create after seed: %s, want entity 5002", r.raw)
 	}
-	// The search shape knows ACTIVE and EXITED only.
+	// The search shape names a deleted group DELETED (other inactive
+	// statuses are EXITED: TestLookupCollision).
 	if r := (call{method: http.MethodGet, path: GroupPath + "?id=5000"}).do(t, s); len(r.body.groups(t)) != 1 ||
-		r.body.groups(t)[0].GroupStatus != StatusExited {
-		t.Errorf("lookup of a deleted group: %s, want groupStatus EXITED", r.raw)
+		r.body.groups(t)[0].GroupStatus != StatusDeleted {
+		t.Errorf("lookup of a deleted group: %s, want groupStatus DELETED", r.raw)
 	}
 	for _, g := range []Group{{}, {ExternalID: "a"}, {ID: 2000, ExternalID: "z"}} {
 		func() {

@@ -133,7 +133,8 @@ func appendFields(b []byte, fields map[string]string) []byte {
 
 // searchBody is the current contract's lookup answer, the search shape:
 // {"pagination":{...},"data":[...],"warnings":[],"errors":[]}. It carries
-// neither createdOn nor maxGroupSize, and its statuses are ACTIVE or EXITED.
+// neither createdOn nor maxGroupSize, and its statuses are ACTIVE, EXITED or
+// DELETED.
 func searchBody(groups []Group) []byte {
 	b := make([]byte, 0, 128+256*len(groups))
 	b = append(b, `{"pagination":{"limit":`...)
@@ -161,11 +162,13 @@ func searchBody(groups []Group) []byte {
 	return append(b, `],"warnings":[],"errors":[]}`...)
 }
 
-// searchStatus maps a stored status to the search shape's two: a group
-// that is not active has exited.
+// searchStatus maps a stored status to the search shape's: ACTIVE and
+// DELETED as they are, any other status that is not active as EXITED. The
+// current pages name only ACTIVE and EXITED; DELETED is kept so that a
+// lookup tells a deleted group from one whose primary member left.
 func searchStatus(status string) string {
-	if status == StatusActive {
-		return StatusActive
+	if status == StatusActive || status == StatusDeleted {
+		return status
 	}
 	return StatusExited
 }

@@ -258,10 +258,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case GroupPath:
 		switch r.Method {
-		case http.MethodGet, http.MethodPost, http.MethodPut:
+		case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
 			s.serveGroups(w, r)
 		default:
-			w.Header().Set("Allow", "GET, POST, PUT")
+			w.Header().Set("Allow", "GET, POST, PUT, DELETE")
 			s.writeError(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on "+GroupPath)
 		}
 	case ExtendedFieldsPath:
@@ -309,7 +309,8 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// serveGroups answers GET, POST and PUT /v2/userGroup2 once admitted.
+// serveGroups answers GET, POST, PUT and DELETE /v2/userGroup2 once
+// admitted.
 func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request) {
 	if !s.admit(w, r) {
 		return
@@ -321,6 +322,8 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request) {
 		s.create(w, r)
 	case http.MethodPut:
 		s.update(w, r)
+	case http.MethodDelete:
+		s.remove(w, r)
 	}
 }
 

@@ -22,8 +22,8 @@ func TestRouting(t *testing.T) {
 		{"unknown path", http.MethodGet, "/v2/customers", 404, ""},
 		{"root", http.MethodGet, "/", 404, ""},
 		{"trailing slash", http.MethodPost, GroupPath + "/", 404, ""},
-		{"delete a group", http.MethodDelete, GroupPath, 405, "GET, POST, PUT"},
-		{"patch a group", http.MethodPatch, GroupPath, 405, "GET, POST, PUT"},
+		{"patch a group", http.MethodPatch, GroupPath, 405, "GET, POST, PUT, DELETE"},
+		{"delete the catalogue", http.MethodDelete, ExtendedFieldsPath, 405, "GET"},
 		{"get a token", http.MethodGet, TokenPath, 405, "POST"},
 	}
 	for _, tt := range tests {

@@ -12,19 +12,20 @@ type Stats struct {
 	Lookups      int // GET requests that reached the store, found or not
 	Ambiguous    int // current-contract lookups answered with two groups (one by id, one by external id)
 	Catalogue    int // GET /v2/extendedFields requests answered
-	NotFound     int // lookups and updates of a group that does not exist
+	NotFound     int // lookups of a group that does not exist; updates and deletes of one that does not or is deleted
 	Updates      int // successful updates
 	NoChange     int // updates refused with 1643
+	Deletes      int // successful deletes (the group is kept, marked DELETED)
 	AuthFailures int // 401s, including refused token requests
 	TokensIssued int // OAuth tokens generated
 	Throttled    int // 429s, from the quota or the Throttle fault
 	Faults5xx    int // injected 5xx answers
 	Drops        int // connections dropped by the Drop fault
-	Hangs        int // creates left unanswered by the TimeoutAfterCreate fault
+	Hangs        int // creates and deletes left unanswered by TimeoutAfterCreate and TimeoutAfterDelete
 }
 
 type counters struct {
-	requests, creates, conflicts, invalid, warned, lookups, ambiguous, catalogue, notFound, updates, noChange,
+	requests, creates, conflicts, invalid, warned, lookups, ambiguous, catalogue, notFound, updates, noChange, deletes,
 	authFailures, tokensIssued, throttled, faults5xx, drops, hangs atomic.Int64
 }
 
@@ -44,6 +45,7 @@ func (s *Server) Stats() Stats {
 		NotFound:     int(c.notFound.Load()),
 		Updates:      int(c.updates.Load()),
 		NoChange:     int(c.noChange.Load()),
+		Deletes:      int(c.deletes.Load()),
 		AuthFailures: int(c.authFailures.Load()),
 		TokensIssued: int(c.tokensIssued.Load()),
 		Throttled:    int(c.throttled.Load()),
