@@ -39,7 +39,11 @@ type decision struct {
 	// sent is true when this attempt may have reached the server and acted,
 	// so that a later 1633 may be this row's own doing.
 	sent bool
-	msg  string
+	// unproven, with actLookup, is a 2xx answer to a create that does not
+	// show the group (an unreadable body, an entity id that is not an id):
+	// the create may have been done, so the row is settled by a lookup.
+	unproven bool
+	msg      string
 }
 
 // decide classifies one create attempt. attempt counts requests that used up
@@ -50,6 +54,9 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 	if err != nil {
 		if errors.Is(err, capillary.ErrUnauthorized) {
 			return decision{act: actAbort, status: Skipped, msg: err.Error()}
+		}
+		if d, ok := tokenBlip(err, attempt, throttled, p, jitter); ok {
+			return d
 		}
 		d := decision{act: actRetry, sent: capillary.MaybeSent(err), msg: "no response: " + err.Error()}
 		return retryOrFail(d, attempt, p, jitter, 0)
@@ -71,15 +78,19 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 			return decision{act: actLookup, msg: resp.Message()}
 		}
 		return decision{act: actDone, status: Conflict, msg: resp.Message()}
-	case resp.Status == http.StatusOK && resp.HasEntity && resp.BodyErr == nil && len(resp.Errors) == 0:
+	case resp.Status == http.StatusOK && resp.HasEntity && resp.Entity > 0 && resp.BodyErr == nil && len(resp.Errors) == 0:
 		if len(resp.Warnings) > 0 {
 			return decision{act: actDone, status: CreatedWithWarnings, msg: "created; some extended fields were not saved"}
 		}
 		return decision{act: actDone, status: Created}
 	case resp.Status >= 500 || resp.Status == http.StatusRequestTimeout:
 		return retryOrFail(decision{act: actRetry, sent: true, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
+	case resp.Status >= 200 && resp.Status < 300 && len(resp.Errors) == 0:
+		// A success that does not show the group: its body cannot be read,
+		// or its entity id is not an id. The create may well have been
+		// done; only a lookup can tell.
+		return decision{act: actLookup, sent: true, unproven: true, msg: unprovenAnswer(resp)}
 	case resp.Status >= 200 && resp.Status < 300:
-		// A success whose body cannot be read: the group may well exist.
 		return retryOrFail(decision{act: actRetry, sent: true, msg: resp.Message()}, attempt, p, jitter, 0)
 	case resp.BodyErr != nil:
 		// Not the API's answer (a proxy's or a firewall's page): nothing
@@ -87,6 +98,42 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 		return retryOrFail(decision{act: actRetry, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
 	}
 	return decision{act: actDone, status: Rejected, msg: resp.Message()}
+}
+
+// unprovenAnswer says what a 2xx answer to a create held instead of the
+// group's id.
+func unprovenAnswer(resp *capillary.Response) string {
+	switch {
+	case resp.BodyErr != nil:
+		return resp.Message()
+	case resp.HasEntity:
+		return fmt.Sprintf("HTTP %d with entity %d, which is not a group id", resp.Status, resp.Entity)
+	}
+	return fmt.Sprintf("HTTP %d with no entity id", resp.Status)
+}
+
+// tokenBlip decides on a request that could not be signed because the
+// OAuth token endpoint was busy or down (5xx, 429, 408, no token): the
+// key was not refused, so the row waits and is sent again, as after any
+// such answer. A 429 uses up no attempt. The pacer is not told: the token
+// endpoint's limit is not the group API's quota.
+func tokenBlip(err error, attempt, throttled int, p Policy, jitter float64) (decision, bool) {
+	te, ok := errors.AsType[*capillary.TokenError](err)
+	if !ok {
+		return decision{}, false
+	}
+	msg := "no token: " + te.Error()
+	if te.Status == http.StatusTooManyRequests {
+		if throttled >= p.MaxThrottled {
+			return decision{act: actDone, status: Failed, msg: "the OAuth token endpoint answered 429 " + Plural(throttled, "time")}, true
+		}
+		wait := te.RetryAfter
+		if wait <= 0 {
+			wait = backoff(throttled, p, jitter)
+		}
+		return decision{act: actRetry, throttled: true, wait: wait, msg: msg}, true
+	}
+	return retryOrFail(decision{act: actRetry, msg: msg}, attempt, p, jitter, te.RetryAfter), true
 }
 
 func retryOrFail(d decision, attempt int, p Policy, jitter float64, retryAfter time.Duration) decision {

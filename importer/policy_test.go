@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -25,6 +26,11 @@ func TestDecide(t *testing.T) {
 	throttledBare := &capillary.Response{Status: 429}
 	server := &capillary.Response{Status: 503}
 	broken := &capillary.Response{Status: 200, BodyErr: errors.New("not JSON")}
+	entity0 := &capillary.Response{Status: 200, Entity: 0, HasEntity: true}
+	negative := &capillary.Response{Status: 200, Entity: -7, HasEntity: true}
+	tokenBusy := fmt.Errorf("oauth: %w", &capillary.TokenError{Status: 503, Detail: "HTTP 503: busy"})
+	tokenWait := &capillary.TokenError{Status: 503, RetryAfter: 9 * time.Second}
+	tokenThrottled := &capillary.TokenError{Status: 429, RetryAfter: 6 * time.Second}
 	unauthorized := &capillary.Response{Status: 401}
 	forbidden := &capillary.Response{Status: 403}
 	dialErr := &capillary.TransportError{Err: &url.Error{Op: "Post", Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}, Sent: false}
@@ -56,7 +62,13 @@ func TestDecide(t *testing.T) {
 		{"429 too often", throttled, nil, 1, 2, false, actDone, Failed, false, 0},
 		{"5xx retried", server, nil, 1, 0, false, actRetry, "", true, 500 * time.Millisecond},
 		{"5xx out of attempts", server, nil, 3, 0, false, actDone, Failed, true, 0},
-		{"broken 200 retried as maybe created", broken, nil, 1, 0, false, actRetry, "", true, 0},
+		{"broken 200 looked up as maybe created", broken, nil, 1, 0, false, actLookup, "", true, 0},
+		{"entity 0 looked up as maybe created", entity0, nil, 1, 0, false, actLookup, "", true, 0},
+		{"negative entity looked up as maybe created", negative, nil, 1, 0, false, actLookup, "", true, 0},
+		{"token endpoint 5xx retried, never sent", nil, tokenBusy, 1, 0, false, actRetry, "", false, 500 * time.Millisecond},
+		{"token endpoint Retry-After honoured", nil, tokenWait, 1, 0, false, actRetry, "", false, 9 * time.Second},
+		{"token endpoint 5xx out of attempts", nil, tokenBusy, 3, 0, false, actDone, Failed, false, 0},
+		{"token endpoint 429 waits as asked", nil, tokenThrottled, 3, 0, false, actRetry, "", false, 6 * time.Second},
 		{"timeout retried as maybe created", nil, timeout, 1, 0, false, actRetry, "", true, 0},
 		{"connection refused never reached", nil, dialErr, 1, 0, false, actRetry, "", false, 0},
 		{"timeout out of attempts", nil, timeout, 3, 0, false, actDone, Failed, true, 0},

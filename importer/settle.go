@@ -20,25 +20,35 @@ const EvidenceMargin = time.Second
 // this row may have created it before its answer was lost (mayExist), or
 // the user asked for existing groups to be checked (--on-conflict). since
 // is when this run's first attempt left, when it may have reached the
-// server; zero when only an earlier run's may have. The lookup is paced
-// and retried like any request; if it cannot be done the row is failed,
-// never guessed.
-func (r *runner) settle(j job, res Result, mayExist bool, since time.Time) (Result, error) {
+// server; zero when only an earlier run's may have. unproven, when set,
+// is the create's 2xx answer that did not show the group (an empty body,
+// entity 0), and prompted the lookup instead of a 1633. The lookup is
+// paced and retried like any request; if it cannot be done the row is
+// failed, never guessed.
+func (r *runner) settle(j job, res Result, mayExist bool, since time.Time, unproven string) (Result, error) {
 	x := r.exchange(&res, false, func(ctx context.Context) (*capillary.Response, error) {
 		return r.cfg.API.Lookup(ctx, j.group.ExternalID)
 	}, r.judgeLookup)
+	said, code := "the API says the group exists (1633)", 1633
+	if unproven != "" {
+		said, code = "the create was answered "+unproven, 0
+	}
 	switch {
 	case x.stopped:
 		return r.unfinished(res, true, "stopped while looking the existing group up"), nil
 	case x.d.act == actAbort:
 		return r.abort(res, "not settled", x)
 	case x.d.status == Failed:
-		res.Status, res.Code = Failed, 1633
-		res.Message = "the API says the group exists (1633), and looking it up failed: " + x.d.msg
+		res.Status, res.Code = Failed, code
+		res.Message = said + ", and looking it up failed: " + x.d.msg
+		return res, nil
+	case x.resp.Group == nil && unproven != "":
+		res.Status, res.Code = Failed, 0
+		res.Message = said + ", and looking it up finds no group with this externalId: it was not created"
 		return res, nil
 	case x.resp.Group == nil:
 		res.Status, res.Code = Failed, 1633
-		res.Message = "the API says the group exists (1633), but looking it up finds no group with this externalId"
+		res.Message = said + ", but looking it up finds no group with this externalId"
 		return res, nil
 	}
 	found := x.resp.Group
@@ -50,7 +60,11 @@ func (r *runner) settle(j job, res Result, mayExist bool, since time.Time) (Resu
 	}
 	cmp := Compare(&j.group, found)
 	if mayExist {
-		return r.recover(j, res, found, cmp, createdByThisRun(found, x.resp, since))
+		lost := "an earlier attempt's answer was lost"
+		if unproven != "" {
+			lost = said
+		}
+		return r.recover(j, res, found, cmp, createdByThisRun(found, x.resp, since), lost)
 	}
 	switch {
 	case cmp.Same():
@@ -70,10 +84,10 @@ func (r *runner) settle(j job, res Result, mayExist bool, since time.Time) (Resu
 const sizeNotCompared = "the API's lookup does not report maxGroupSize, so it was not compared"
 
 // recover settles a row that an earlier attempt may have created before
-// its answer was lost. It is created only with evidence that this run
-// created it; otherwise it exists (or differs), and the message says the
-// group may be this run's all the same.
-func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comparison, ours evidence) (Result, error) {
+// its answer was lost (lost says how). It is created only with evidence
+// that this run created it; otherwise it exists (or differs), and the
+// message says the group may be this run's all the same.
+func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comparison, ours evidence, lost string) (Result, error) {
 	core := cmp.Core()
 	switch {
 	case len(core.Fields) > 0 && r.cfg.OnConflict == ConflictUpdate:
@@ -91,11 +105,11 @@ func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comp
 		if len(res.Warnings) > 0 {
 			res.Status = CreatedWithWarnings
 		}
-		res.Message = "recovered: an earlier attempt's answer was lost; the lookup shows this run created the group (" + ours.why + ")"
+		res.Message = "recovered: " + lost + "; the lookup shows this run created the group (" + ours.why + ")"
 		return res, nil
 	}
 	res.Status = Exists
-	res.Message = "already exists and matches the row; an earlier attempt's answer was lost, so the group may be this run's (" + ours.why + ")"
+	res.Message = "already exists and matches the row; " + lost + ", so the group may be this run's (" + ours.why + ")"
 	switch {
 	case ours.older && j.mayExist:
 		// Older than this process's first attempt, but an earlier run of
@@ -208,6 +222,9 @@ func decideLookup(resp *capillary.Response, err error, attempt, throttled int, p
 	if err != nil {
 		if errors.Is(err, capillary.ErrUnauthorized) {
 			return decision{act: actAbort, msg: err.Error()}
+		}
+		if d, ok := tokenBlip(err, attempt, throttled, p, jitter); ok {
+			return d
 		}
 		return retryOrFail(decision{act: actRetry, msg: "no response: " + err.Error()}, attempt, p, jitter, 0)
 	}

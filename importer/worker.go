@@ -36,7 +36,11 @@ func (r *runner) process(j job) (Result, error) {
 		if x.sent {
 			since = x.started
 		}
-		return r.settle(j, res, mayExist, since)
+		unproven := ""
+		if x.d.unproven {
+			unproven = x.d.msg
+		}
+		return r.settle(j, res, mayExist, since, unproven)
 	}
 	res.Status, res.Message = x.d.status, x.d.msg
 	if resp := x.resp; resp != nil {
@@ -92,12 +96,15 @@ func (r *runner) exchange(res *Result, count bool, call func(context.Context) (*
 		if resp != nil {
 			res.RequestID = resp.RequestID
 		}
-		if f := r.hostFault(resp, err); f != nil {
+		d := judge(resp, err, tries+1, throttles, x.sent)
+		// A create answered 2xx may have been done, whatever the body
+		// says: the lookup that settles it tells whether the host is the
+		// API.
+		if f := r.hostFault(resp, err); f != nil && (!d.unproven || f.Problem == capillary.ProxyAuth) {
 			x.resp, x.fault = resp, f
 			x.d = decision{act: actAbort, msg: f.Error()}
 			return x
 		}
-		d := judge(resp, err, tries+1, throttles, x.sent)
 		r.feedback(resp, d)
 		if d.throttled {
 			throttles++
@@ -116,7 +123,8 @@ func (r *runner) exchange(res *Result, count bool, call func(context.Context) (*
 }
 
 // abort ends a row, and the run, on a fault that every other row would
-// meet too: the API refused the credentials, or the host is not the API.
+// meet too: the API refused the credentials, the host is not the API, or a
+// proxy wants credentials.
 func (r *runner) abort(res Result, what string, x exchanged) (Result, error) {
 	if x.fault != nil {
 		res.Status, res.Message = Skipped, what+": "+x.fault.Detail
@@ -126,15 +134,16 @@ func (r *runner) abort(res Result, what string, x exchanged) (Result, error) {
 	return res, fmt.Errorf("%w: the API rejected the credentials (%s): %w", ErrAborted, x.d.msg, capillary.ErrUnauthorized)
 }
 
-// hostFault reports a fault of the host rather than of the row: a redirect
-// or an untrusted certificate at any time; before the API has answered
-// once, a host that refuses connections or does not resolve, or an answer
-// that is not the API's (an HTML page, a 404 on the API path). Once the API
-// has answered, such errors are taken as passing, and retried.
+// hostFault reports a fault of the host rather than of the row: a
+// redirect, an untrusted certificate or a proxy asking for credentials at
+// any time; before the API has answered once, a host that refuses
+// connections or does not resolve, or an answer that is not the API's (an
+// HTML page, a 404 on the API path). Once the API has answered, such
+// errors are taken as passing, and retried.
 func (r *runner) hostFault(resp *capillary.Response, err error) *capillary.HostFault {
 	if err != nil {
 		switch p := capillary.HostProblem(err); p {
-		case capillary.Redirect, capillary.Certificate:
+		case capillary.Redirect, capillary.Certificate, capillary.ProxyAuth:
 			return &capillary.HostFault{Problem: p, Detail: err.Error()}
 		case capillary.Refused, capillary.NoSuchHost, capillary.Unreachable, capillary.NotTheAPI:
 			if !r.apiSeen.Load() {
@@ -142,6 +151,9 @@ func (r *runner) hostFault(resp *capillary.Response, err error) *capillary.HostF
 			}
 		}
 		return nil
+	}
+	if f := capillary.ProxyAuthRequired(resp); f != nil {
+		return f // a proxy's answer, at any time: every request meets it
 	}
 	why := capillary.NotAPI(resp)
 	if why == "" {

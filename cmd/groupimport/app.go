@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"runtime/debug"
 )
 
@@ -30,6 +32,11 @@ type Env struct {
 	// Width reports the terminal's columns, asked on every redraw of the
 	// bar; nil means 80.
 	Width func() int
+	// Proxy chooses the proxy for a request, as http.Transport.Proxy does;
+	// nil means the environment's HTTPS_PROXY, HTTP_PROXY and NO_PROXY
+	// (http.ProxyFromEnvironment, which never proxies a loopback host, so
+	// tests of a proxy set this).
+	Proxy func(*http.Request) (*url.URL, error)
 
 	log *logger
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"sort"
@@ -64,7 +65,7 @@ type checkOptions struct {
 func runCheck(ctx context.Context, args []string, env *Env) error {
 	var o checkOptions
 	fs := newFlagSet("check")
-	fs.StringVar(&o.conn.host, "host", env.Getenv("CAP_HOST"), "API base `URL` (env CAP_HOST)")
+	hostVar(fs, &o.conn.host, env.Getenv("CAP_HOST"), "API base `URL` (env CAP_HOST)")
 	fs.StringVar(&o.conn.cluster, "cluster", "", "Capillary cluster `NAME` instead of --host: "+clusterNames())
 	fs.BoolVar(&o.conn.useSandbox, "sandbox", false, "check a local sandbox API started for the purpose")
 	fs.BoolVar(&o.conn.insecureHTTP, "insecure-http", false, "allow a plain http:// host that is not loopback")
@@ -147,10 +148,17 @@ func (o *checkOptions) run(ctx context.Context, client *capillary.Client) []chec
 	}
 	later := []string{"credentials", "lookup contract", "server clock", "request ids", "rate limits", "extended fields"}
 
-	if !add(checkDNS(ctx, u.Hostname(), o.timeout)) {
+	// The probes go through the transport the requests use, proxy and
+	// all: behind a proxy, the host may not resolve or be reachable from
+	// here at all.
+	hc := o.conn.hc
+	proxy := proxyFor(hc, u)
+	if proxy != nil {
+		add(checkLine{Name: "dns", Status: checkOK, Detail: fmt.Sprintf("requests go through the proxy %s, which resolves %s", proxy.Host, u.Hostname())})
+	} else if !add(checkDNS(ctx, u.Hostname(), o.timeout)) {
 		return skip(append([]string{"tls"}, later...)...)
 	}
-	if !add(checkTLS(ctx, u, o.timeout)) {
+	if !add(checkTLS(ctx, hc, u, proxy, o.timeout)) {
 		return skip(later...)
 	}
 	if l, ok := o.checkToken(ctx, client); ok {
@@ -170,6 +178,9 @@ func (o *checkOptions) run(ctx context.Context, client *capillary.Client) []chec
 	case resp.Status == 401 || resp.Status == 403:
 		add(checkLine{Name: "credentials", Status: checkFail, Detail: fmt.Sprintf("the API refused them (HTTP %d: %s)", resp.Status, resp.Message()),
 			Fix: "check CAP_TILL/CAP_PASSWORD (the till's own password; groupimport sends its MD5) or CAP_CLIENT_KEY/CAP_CLIENT_SECRET, and that they belong to this cluster"})
+		return skip(later[1:]...)
+	case capillary.ProxyAuthRequired(resp) != nil:
+		add(checkLine{Name: "credentials", Status: checkFail, Detail: capillary.ProxyAuthRequired(resp).Detail, Fix: capillary.ProxyAuth.Advice()})
 		return skip(later[1:]...)
 	case capillary.NotAPI(resp) != "":
 		add(checkLine{Name: "credentials", Status: checkFail, Detail: "the host answered " + capillary.NotAPI(resp), Fix: capillary.NotTheAPI.Advice()})
@@ -215,37 +226,56 @@ func checkDNS(ctx context.Context, host string, timeout time.Duration) checkLine
 	return checkLine{Name: "dns", Status: checkOK, Detail: fmt.Sprintf("%s resolves to %s", host, strings.Join(addrs, ", "))}
 }
 
-// checkTLS connects and completes a handshake with the system's trust
-// store, as the requests will.
-func checkTLS(ctx context.Context, u *url.URL, timeout time.Duration) checkLine {
-	port := u.Port()
-	if u.Scheme == "http" {
-		if port == "" {
-			port = "80"
+// proxyFor is the proxy hc sends requests for u through, or nil for none.
+func proxyFor(hc *http.Client, u *url.URL) *url.URL {
+	t, ok := hc.Transport.(*http.Transport)
+	if !ok || t.Proxy == nil {
+		return nil
+	}
+	p, err := t.Proxy(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}})
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+// checkTLS sends one unauthenticated HEAD for the host's root through hc's
+// transport, as the requests will go: through the same proxy, with the
+// system's trust store. Any answer proves the connection and shows the
+// certificate; a 407 is a proxy that wants credentials.
+func checkTLS(ctx context.Context, hc *http.Client, u *url.URL, proxy *url.URL, timeout time.Duration) checkLine {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	via := ""
+	if proxy != nil {
+		via = " (through the proxy " + proxy.Host + ")"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.Scheme+"://"+u.Host+"/", nil)
+	if err != nil {
+		return checkLine{Name: "tls", Status: checkFail, Detail: err.Error(), Fix: "check --host"}
+	}
+	resp, err := hc.Transport.RoundTrip(req)
+	if err != nil {
+		return checkLine{Name: "tls", Status: checkFail, Detail: "cannot connect" + via + ": " + err.Error(), Fix: adviceOr(capillary.HostProblem(err), "check the host and port")}
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusProxyAuthRequired {
+		who := "a proxy"
+		if proxy != nil {
+			who = "the proxy " + proxy.Host
 		}
-		conn, err := (&net.Dialer{Timeout: timeout}).DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
-		if err != nil {
-			return checkLine{Name: "tls", Status: checkFail, Detail: "cannot connect: " + err.Error(), Fix: adviceOr(capillary.HostProblem(err), "check the host and port")}
-		}
-		conn.Close()
-		if isLoopback(u.Hostname()) {
+		return checkLine{Name: "tls", Status: checkFail, Detail: who + " answered HTTP 407 Proxy Authentication Required", Fix: capillary.ProxyAuth.Advice()}
+	}
+	if resp.TLS == nil {
+		if isLoopback(u.Hostname()) && proxy == nil {
 			return checkLine{Name: "tls", Status: checkOK, Detail: "plain http to a loopback address (a local sandbox): nothing leaves this machine"}
 		}
-		return checkLine{Name: "tls", Status: checkWarn, Detail: "plain http: requests and credentials are not encrypted", Fix: "use the https:// address of the API"}
+		return checkLine{Name: "tls", Status: checkWarn, Detail: "plain http" + via + ": requests and credentials are not encrypted", Fix: "use the https:// address of the API"}
 	}
-	if port == "" {
-		port = "443"
-	}
-	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: timeout}, Config: &tls.Config{ServerName: u.Hostname()}}
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
-	if err != nil {
-		return checkLine{Name: "tls", Status: checkFail, Detail: err.Error(), Fix: adviceOr(capillary.HostProblem(err), "check the host and port")}
-	}
-	defer conn.Close()
-	cs := conn.(*tls.Conn).ConnectionState()
+	cs := resp.TLS
 	leaf := cs.PeerCertificates[0]
-	detail := fmt.Sprintf("%s, certificate for %s issued by %s, valid until %s", tls.VersionName(cs.Version),
-		leaf.Subject.CommonName, leaf.Issuer.CommonName, leaf.NotAfter.Format(time.DateOnly))
+	detail := fmt.Sprintf("%s, certificate for %s issued by %s, valid until %s%s", tls.VersionName(cs.Version),
+		leaf.Subject.CommonName, leaf.Issuer.CommonName, leaf.NotAfter.Format(time.DateOnly), via)
 	if left := time.Until(leaf.NotAfter); left < 14*24*time.Hour {
 		return checkLine{Name: "tls", Status: checkWarn, Detail: detail + fmt.Sprintf(" (expires in %s)", left.Round(time.Hour))}
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+
 	"github.com/capillary-tools/groupimport/importer/capillary"
 	"github.com/capillary-tools/groupimport/importer/capillary/sandbox"
 )
@@ -11,6 +13,21 @@ type connection struct {
 	host, cluster string
 	useSandbox    bool
 	insecureHTTP  bool
+
+	// hc is the HTTP client dial built: every request of the command,
+	// check's probes included, goes through its transport.
+	hc *http.Client
+}
+
+// newHTTPClient is the one place an HTTP client is built, so that import,
+// diff and check reach the API the same way: through the same proxy, with
+// the same TLS trust and connection pool.
+func newHTTPClient(env *Env, conns int) *http.Client {
+	hc := capillary.NewHTTPClient(conns)
+	if env.Proxy != nil {
+		hc.Transport.(*http.Transport).Proxy = env.Proxy
+	}
+	return hc
 }
 
 // dial builds the API client, with a connection pool for conns concurrent
@@ -18,7 +35,8 @@ type connection struct {
 // the credential's public name (the till or the client key, never a
 // secret).
 func (c *connection) dial(env *Env, conns int) (client *capillary.Client, stop func(), who string, err error) {
-	hc := capillary.NewHTTPClient(conns)
+	hc := newHTTPClient(env, conns)
+	c.hc = hc
 	var (
 		host string
 		auth capillary.Auth

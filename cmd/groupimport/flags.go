@@ -61,6 +61,7 @@ func parseFlags(fs *flag.FlagSet, name, usage string, args []string, w io.Writer
 		// The flag package names flags with one dash; the help, with two.
 		msg := strings.Replace(err.Error(), "for flag -", "for --", 1)
 		msg = strings.Replace(msg, "flag provided but not defined: -", "unknown flag --", 1)
+		msg = hideURLPassword(msg)
 		return nil, usagef("%s: %s; see groupimport %s --help", name, msg, name)
 	}
 	return pos, nil

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
+	"flag"
+	"fmt"
 	"net"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -32,20 +36,117 @@ func clusterNames() string {
 // the clear, so it is accepted only for loopback hosts (the sandbox) unless
 // insecure is set.
 func checkHost(host string, insecure bool) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(host))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", usagef("--host %q is not a URL like https://eu.api.capillarytech.com (or use --cluster)", redactURL(host))
+	base, err := parseHost(host)
+	if err != nil {
+		return "", usagef("--host: %v", err)
 	}
-	if u.User != nil {
-		return "", usagef("--host must not carry credentials; put them in CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET")
-	}
+	u, _ := url.Parse(base)
 	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
-		return "", usagef("--host %s uses plain http, which would send credentials unencrypted; use https, or pass --insecure-http if you really mean it", u.Redacted())
+		return "", usagef("--host %s uses plain http, which would send credentials unencrypted; use https, or pass --insecure-http if you really mean it", base)
 	}
-	if u.Path != "" && u.Path != "/" {
-		return "", usagef("--host %s has a path; give only the scheme and host, e.g. https://eu.api.capillarytech.com", u.Redacted())
+	return base, nil
+}
+
+// parseHost reads an API base URL, scheme and host with an optional port
+// and trailing slash, and returns it as scheme://host[:port]. The error
+// names what is wrong, and never repeats a password the URL holds.
+func parseHost(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	const want = "give the scheme and host, such as https://eu.api.capillarytech.com (or use --cluster)"
+	if s == "" {
+		return "", errors.New("empty; " + want)
+	}
+	if !strings.Contains(s, "://") {
+		return "", fmt.Errorf("%q has no scheme; %s", redactURL(s), want)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the URL, password and all
+		}
+		return "", fmt.Errorf("%s is not a URL (%v); %s", redactURL(s), err, want)
+	}
+	switch {
+	case u.User != nil:
+		return "", errors.New("the URL must not carry credentials; put them in CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("scheme %q is not supported: use https:// (http:// only for a local sandbox)", u.Scheme)
+	case u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("%s has no host name; %s", s, want)
+	case u.Path != "" && u.Path != "/":
+		return "", fmt.Errorf("%s has a path (%s); %s", s, u.Path, want)
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", fmt.Errorf("%s has a query; %s", s, want)
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return "", fmt.Errorf("%s has a fragment; %s", s, want)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("port %s is out of range: a port is a number from 1 to 65535", port)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return "", fmt.Errorf("%s has no port after the colon; drop the colon or give a port", s)
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// hostValue is --host: a malformed URL is refused as the flags are read,
+// before any input is opened. Whether plain http is allowed depends on
+// --insecure-http, so checkHost judges that later.
+type hostValue struct{ p *string }
+
+func (h hostValue) String() string {
+	if h.p == nil {
+		return ""
+	}
+	return *h.p
+}
+
+// Set implements flag.Value.
+func (h hostValue) Set(s string) error {
+	if _, err := parseHost(s); err != nil {
+		return err
+	}
+	*h.p = s
+	return nil
+}
+
+// hostVar defines --host on fs, with def (from CAP_HOST) as its value
+// until the flag is given.
+func hostVar(fs *flag.FlagSet, p *string, def, usage string) {
+	*p = def
+	fs.Var(hostValue{p}, "host", usage)
+}
+
+// checkEnvHost holds CAP_HOST, when it stands in for --host, to the
+// rules --host is held to, as early.
+func checkEnvHost(host string, hostSet bool) error {
+	if host == "" || hostSet {
+		return nil
+	}
+	if _, err := parseHost(host); err != nil {
+		return usagef("CAP_HOST (for --host): %v", err)
+	}
+	return nil
+}
+
+// hideURLPassword hides the password of any URL in msg: the flag package
+// repeats a refused value, and a --host may hold one.
+func hideURLPassword(msg string) string {
+	for from := 0; ; {
+		i := strings.Index(msg[from:], "://")
+		if i < 0 {
+			return msg
+		}
+		start := from + i + 3
+		end := start + strings.IndexAny(msg[start:]+" ", " \"/")
+		if at := strings.LastIndex(msg[start:end], "@"); at >= 0 {
+			msg = msg[:start] + "…" + msg[start+at:]
+			end = start + len("…") + (end - start - at)
+		}
+		from = end
+	}
 }
 
 func isLoopback(h string) bool {

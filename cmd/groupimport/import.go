@@ -62,7 +62,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	o.maxErrors = maxErrorsFlag{count: -1}
 	o.logFormat = choiceFlag{"text", []string{"text", "json"}}
 	o.onConflict = choiceFlag{"report", []string{"report", "lookup", "update"}}
-	fs.StringVar(&o.host, "host", getenv("CAP_HOST"), "API base `URL`, e.g. https://eu.api.capillarytech.com (env CAP_HOST)")
+	hostVar(fs, &o.host, getenv("CAP_HOST"), "API base `URL`, e.g. https://eu.api.capillarytech.com (env CAP_HOST)")
 	fs.StringVar(&o.cluster, "cluster", "", "Capillary cluster `NAME` instead of --host: "+clusterNames())
 	fs.StringVar(&o.out, "out", "", "results CSV `FILE` (default: the input name with .results.csv; required with stdin)")
 	fs.IntVar(&o.workers, "workers", 4, "concurrent requests")
@@ -291,6 +291,8 @@ func (o *importOptions) check() error {
 		return usagef("--resume is for import runs; a dry run is quick to repeat")
 	case o.useSandbox && (o.hostSet || o.cluster != ""):
 		return usagef("--sandbox imports into a local fake API; drop --host/--cluster")
+	case !o.useSandbox && o.cluster == "":
+		return checkEnvHost(o.host, o.hostSet)
 	}
 	return nil
 }

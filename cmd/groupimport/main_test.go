@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,8 @@ type cli struct {
 	stdin  string
 	stdout bytes.Buffer
 	stderr bytes.Buffer
+	// proxy, when set, is the proxy every request goes through.
+	proxy func(*http.Request) (*url.URL, error)
 }
 
 func (c *cli) run(t *testing.T, args ...string) int {
@@ -36,6 +39,7 @@ func (c *cli) run(t *testing.T, args ...string) int {
 		Stdout: &c.stdout,
 		Stderr: &c.stderr,
 		Getenv: func(k string) string { return c.env[k] },
+		Proxy:  c.proxy,
 	}
 	return Main(context.Background(), args, env)
 }

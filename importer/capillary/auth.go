@@ -24,10 +24,28 @@ type Auth interface {
 	// apply sets the credential on req and returns what it set, so that a
 	// 401 can tell whether the credential has changed since.
 	apply(ctx context.Context, c *Client, req *http.Request) (string, error)
-	// renew is called once after a 401 answered a request signed with used;
-	// it reports whether a retry with a new credential is worthwhile.
-	renew(ctx context.Context, c *Client, used string) bool
+	// renew is called once after a 401 answered a request signed with used.
+	// nil means a retry with a new credential is worthwhile; errNoRenew or
+	// an error wrapping ErrUnauthorized, that the 401 stands; any other
+	// error (a token endpoint that did not answer), that the request can
+	// be sent again later.
+	renew(ctx context.Context, c *Client, used string) error
 }
+
+// errNoRenew is renew's answer when the credential cannot change.
+var errNoRenew = errors.New("the credential cannot be renewed")
+
+// TokenError is an answer of the token endpoint that refuses nothing: a
+// 5xx, a 429 or a 408, or a success that holds no token. A token blip is
+// not a wrong key; the request that needed the token can be sent again,
+// after RetryAfter when the endpoint asked for a wait.
+type TokenError struct {
+	Status     int
+	RetryAfter time.Duration // the Retry-After asked for, capped; zero for none
+	Detail     string
+}
+
+func (e *TokenError) Error() string { return "oauth token: " + e.Detail }
 
 // Basic is till authentication: the till id and the MD5 of its password,
 // as the API requires.
@@ -48,7 +66,7 @@ func (b *Basic) apply(_ context.Context, _ *Client, req *http.Request) (string, 
 	return b.header, nil
 }
 
-func (b *Basic) renew(context.Context, *Client, string) bool { return false }
+func (b *Basic) renew(context.Context, *Client, string) error { return errNoRenew }
 
 // String hides the credential from logs and %v.
 func (b *Basic) String() string { return "Basic(redacted)" }
@@ -90,14 +108,17 @@ func (o *OAuth) current(ctx context.Context, c *Client) (string, error) {
 	return o.generateLocked(ctx, c)
 }
 
-func (o *OAuth) renew(ctx context.Context, c *Client, used string) bool {
+func (o *OAuth) renew(ctx context.Context, c *Client, used string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.token != used && o.token != "" {
-		return true // another request renewed it already
+		return nil // another request renewed it already
 	}
+	// The server refused this token: no request may use it again, even if
+	// no new one can be had for now.
+	o.token = ""
 	_, err := o.generateLocked(ctx, c)
-	return err == nil
+	return err
 }
 
 // generateLocked fetches a new token. Holding the lock while it runs makes
@@ -125,8 +146,18 @@ func (o *OAuth) generateLocked(ctx context.Context, c *Client) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("oauth token: reading response: %w", err)
 	}
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return "", fmt.Errorf("oauth token: HTTP %d: %w", resp.StatusCode, ErrUnauthorized)
+	switch status := resp.StatusCode; {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "", fmt.Errorf("oauth token: HTTP %d: %w", status, ErrUnauthorized)
+	case status == http.StatusProxyAuthRequired:
+		return "", &HostFault{Problem: ProxyAuth, Detail: "oauth token: a proxy answered HTTP 407 Proxy Authentication Required"}
+	case status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout:
+		// The endpoint is busy or down; it judged nothing.
+		te := &TokenError{Status: status, Detail: fmt.Sprintf("HTTP %d: %s", status, tokenMessage(raw, status))}
+		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()); ok {
+			te.RetryAfter = min(d, MaxRetryAfter)
+		}
+		return "", te
 	}
 	var tb struct {
 		Data *struct {
@@ -142,9 +173,10 @@ func (o *OAuth) generateLocked(ctx context.Context, c *Client) (string, error) {
 	}
 	if tb.Data == nil || tb.Data.AccessToken == "" {
 		if len(tb.Errors) > 0 {
+			// An answer that judged the key and secret and refused them.
 			return "", fmt.Errorf("oauth token: HTTP %d: %d %s: %w", resp.StatusCode, tb.Errors[0].Code, tb.Errors[0].Message, ErrUnauthorized)
 		}
-		return "", fmt.Errorf("oauth token: HTTP %d: no token in the response", resp.StatusCode)
+		return "", &TokenError{Status: resp.StatusCode, Detail: fmt.Sprintf("HTTP %d: no token in the response", resp.StatusCode)}
 	}
 	ttl := time.Duration(tb.Data.TTLSeconds) * time.Second
 	if ttl <= 0 {
@@ -155,4 +187,16 @@ func (o *OAuth) generateLocked(ctx context.Context, c *Client) (string, error) {
 	o.token = tb.Data.AccessToken
 	o.expires = o.now().Add(ttl * 8 / 10)
 	return o.token, nil
+}
+
+// tokenMessage is what a failed token answer says: the first message of
+// the API's error body, else the status text.
+func tokenMessage(raw []byte, status int) string {
+	var b struct {
+		Errors []Notice `json:"errors"`
+	}
+	if json.Unmarshal(raw, &b) == nil && len(b.Errors) > 0 && b.Errors[0].Message != "" {
+		return b.Errors[0].Message
+	}
+	return http.StatusText(status)
 }

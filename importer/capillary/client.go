@@ -79,6 +79,7 @@ func NewHTTPClient(conns int) *http.Client {
 	t.MaxIdleConns = conns * 2
 	t.MaxIdleConnsPerHost = conns * 2
 	t.MaxConnsPerHost = 0
+	t.OnProxyConnectResponse = proxyConnectResponse
 	return &http.Client{Transport: t}
 }
 
@@ -148,8 +149,14 @@ func (c *Client) do(ctx context.Context, method, target string, payload []byte) 
 		return resp, body, err
 	}
 	// A 401 is answered before any work is done, so sending again is safe.
-	if !c.auth.renew(ctx, c, used) {
-		return resp, body, nil
+	if err := c.auth.renew(ctx, c, used); err != nil {
+		if errors.Is(err, errNoRenew) || errors.Is(err, ErrUnauthorized) {
+			return resp, body, nil
+		}
+		// No new token for now (the token endpoint blipped): the caller
+		// sends the request again later, as after a transport error.
+		putBuf(body)
+		return nil, nil, err
 	}
 	putBuf(body)
 	resp, body, _, err = c.once(ctx, method, target, payload)

@@ -230,3 +230,29 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestTokenBlipIsNotARefusal: a token endpoint that is busy (5xx, 429)
+// gives a TokenError carrying its Retry-After, never ErrUnauthorized; one
+// that refuses the key does.
+func TestTokenBlipIsNotARefusal(t *testing.T) {
+	for _, tt := range []struct {
+		status  int
+		refused bool
+	}{{503, false}, {429, false}, {502, false}, {401, true}, {400, true}} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(tt.status)
+			fmt.Fprintf(w, `{"data":null,"errors":[{"code":%d,"message":"no"}]}`, tt.status)
+		}))
+		c, _ := capillary.New(srv.URL, capillary.NewOAuth("k", "s"), nil)
+		_, err := c.Create(context.Background(), &capillary.Group{ExternalID: "x", MaxGroupSize: 1})
+		srv.Close()
+		te, blip := errors.AsType[*capillary.TokenError](err)
+		if errors.Is(err, capillary.ErrUnauthorized) != tt.refused || blip == tt.refused {
+			t.Errorf("HTTP %d: %v", tt.status, err)
+		}
+		if blip && te.RetryAfter != 3*time.Second {
+			t.Errorf("HTTP %d: Retry-After %s, want 3s", tt.status, te.RetryAfter)
+		}
+	}
+}

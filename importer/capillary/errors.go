@@ -1,6 +1,7 @@
 package capillary
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -63,7 +64,29 @@ const (
 	Redirect            // the host redirects
 	Unreachable         // the network has no route
 	NotTheAPI           // the host answers, but not as the API does (an HTML page, 404 on the API path)
+	ProxyAuth           // a proxy on the way asks for credentials (HTTP 407)
 )
+
+// ProxyAuthError is a proxy refusing to open a tunnel to the host until it
+// is given credentials (a 407 to CONNECT). Proxy names the proxy by host
+// and port only: its URL may hold a password.
+type ProxyAuthError struct {
+	Proxy string
+}
+
+func (e *ProxyAuthError) Error() string {
+	return "the proxy " + e.Proxy + " answered HTTP 407 Proxy Authentication Required"
+}
+
+// proxyConnectResponse is http.Transport.OnProxyConnectResponse: it turns
+// a 407 to CONNECT into a ProxyAuthError, which says what it is; the
+// transport's own error is the bare status text.
+func proxyConnectResponse(_ context.Context, proxy *url.URL, _ *http.Request, resp *http.Response) error {
+	if resp.StatusCode == http.StatusProxyAuthRequired {
+		return &ProxyAuthError{Proxy: proxy.Host}
+	}
+	return nil
+}
 
 // HostProblem classifies a transport error. Refused and Unreachable are
 // only faults of the whole run when nothing has answered yet; a
@@ -77,6 +100,9 @@ func HostProblem(err error) Problem {
 	}
 	if _, ok := errors.AsType[*RedirectError](err); ok {
 		return Redirect
+	}
+	if _, ok := errors.AsType[*ProxyAuthError](err); ok {
+		return ProxyAuth
 	}
 	if errors.Is(err, http.ErrSchemeMismatch) {
 		return NotTheAPI
@@ -127,6 +153,8 @@ func (p Problem) Advice() string {
 		return "there is no route to the host: check the network, a VPN or a proxy"
 	case NotTheAPI:
 		return "the host does not answer as the Capillary API: check --host (it is the API host, such as https://eu.api.capillarytech.com, not a web page)"
+	case ProxyAuth:
+		return "the proxy wants credentials: set them in HTTPS_PROXY (and HTTP_PROXY for a plain-http host) as http://user:pass@proxy:port, or check the ones set there"
 	}
 	return ""
 }
@@ -148,6 +176,8 @@ func NotAPI(r *Response) string {
 	switch {
 	case r == nil:
 		return ""
+	case r.Status == http.StatusProxyAuthRequired:
+		return "" // not the host's answer but a proxy's; see ProxyAuthRequired
 	case r.Status == http.StatusNotFound:
 		return fmt.Sprintf("HTTP 404 on %s: %s", GroupPathName, r.Message())
 	case r.BodyErr != nil && r.Status < 500 && r.Status != http.StatusTooManyRequests:
@@ -158,3 +188,13 @@ func NotAPI(r *Response) string {
 
 // GroupPathName is the API path groupimport talks to.
 const GroupPathName = "/v2/userGroup2"
+
+// ProxyAuthRequired is the fault an answer shows when a proxy on the way
+// (HTTP_PROXY, for a plain-http host) asks for credentials: every request
+// would meet it. Nil for any other answer.
+func ProxyAuthRequired(r *Response) *HostFault {
+	if r == nil || r.Status != http.StatusProxyAuthRequired {
+		return nil
+	}
+	return &HostFault{Problem: ProxyAuth, Detail: "a proxy answered HTTP 407 Proxy Authentication Required"}
+}
