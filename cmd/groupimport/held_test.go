@@ -18,8 +18,9 @@ import (
 // (signals it, deletes its folder) while requests are in flight.
 type heldServer struct {
 	*httptest.Server
+	method  string // the requests held: POST (creates) or GET (lookups)
 	pass    int64
-	creates atomic.Int64 // create requests that arrived
+	creates atomic.Int64 // requests of method that arrived
 	held    atomic.Int64 // of them, held until Release
 	release chan struct{}
 	once    sync.Once
@@ -28,9 +29,16 @@ type heldServer struct {
 // holdAfter passes the first pass creates to srv and holds the rest.
 func holdAfter(t *testing.T, srv *sandbox.Server, pass int) *heldServer {
 	t.Helper()
-	h := &heldServer{pass: int64(pass), release: make(chan struct{})}
+	return hold(t, srv, http.MethodPost, pass)
+}
+
+// hold passes the first pass requests of method to the groups to srv, and
+// holds the rest.
+func hold(t *testing.T, srv *sandbox.Server, method string, pass int) *heldServer {
+	t.Helper()
+	h := &heldServer{method: method, pass: int64(pass), release: make(chan struct{})}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == sandbox.GroupPath && h.creates.Add(1) > h.pass {
+		if r.Method == h.method && r.URL.Path == sandbox.GroupPath && h.creates.Add(1) > h.pass {
 			h.held.Add(1)
 			select {
 			case <-h.release:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,5 +78,31 @@ func TestStaleSummaryIsGoneWhileTheRunGoes(t *testing.T) {
 	var doc struct{ Rows int }
 	if err := json.Unmarshal(b, &doc); err != nil || doc.Rows != 10 {
 		t.Errorf("summary %s (%v), want 10 rows", b, err)
+	}
+}
+
+// TestUnwritableDiffSummaryIsExit3: the same for a diff's --summary-json.
+func TestUnwritableDiffSummaryIsExit3(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{})
+	defer srv.Close()
+	front := hold(t, srv, http.MethodGet, 0)
+	in := writeFile(t, "in.csv", groupsCSV(10))
+	dir := filepath.Join(t.TempDir(), "reports")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum := filepath.Join(dir, "summary.json")
+	c := &cli{env: sandboxEnv()}
+	code := make(chan int, 1)
+	go func() {
+		code <- c.run(t, "diff", "--host", front.URL, "--rate", "unlimited", "--no-progress", "--summary-json", sum, in)
+	}()
+	waitFor(t, "lookups held", 30*time.Second, func() bool { return front.held.Load() > 0 })
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	front.Release()
+	if got := <-code; got != exitAborted || !strings.Contains(c.stderr.String(), "--summary-json") {
+		t.Fatalf("exit %d, want %d naming --summary-json\n%s", got, exitAborted, c.stderr.String())
 	}
 }
