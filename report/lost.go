@@ -28,7 +28,8 @@ type LostError struct {
 	Rescue string
 	// Rows is the number of lines in Rescue.
 	Rows int
-	// Err is why no rescue file could be written, when Rescue is "".
+	// Err is why no rescue file could be written, when Rescue is "", or
+	// why the last rows written are not in it.
 	Err error
 }
 
@@ -36,7 +37,11 @@ func (e *LostError) Error() string {
 	if e.Rescue == "" {
 		return fmt.Sprintf("%s was deleted, moved or replaced during the run, and the rows recorded could not be saved elsewhere: %v", e.Path, e.Err)
 	}
-	return fmt.Sprintf("%s was deleted, moved or replaced during the run; the %s recorded are saved in %s", e.Path, importer.Plural(e.Rows, "row"), e.Rescue)
+	msg := fmt.Sprintf("%s was deleted, moved or replaced during the run; the %s recorded are saved in %s", e.Path, importer.Plural(e.Rows, "row"), e.Rescue)
+	if e.Err != nil {
+		msg += fmt.Sprintf(", without the last ones written (%v)", e.Err)
+	}
+	return msg
 }
 
 // Unwrap makes errors.Is(err, ErrResultsLost) true.
@@ -107,9 +112,9 @@ func (r *Results) rescue() error {
 	lost := &LostError{Path: lostPath}
 	lost.Rescue, lost.Rows, lost.Err = r.writeRescue(journaled, newer, older)
 	if lost.Err == nil && flushErr != nil {
-		// The lines the writer still held are not in the rescue file.
+		// The lines the writer still held are not in the rescue file;
+		// the ones before them are.
 		lost.Err = flushErr
-		lost.Rescue = ""
 	}
 
 	// The files at the old paths, where they are still this run's.
