@@ -48,7 +48,11 @@
 // and its new record in RESULTS.partial, merged back at the end ([Merge]),
 // and RESULTS.journal, where rows that finish behind a slow one are kept
 // until the ordered lines catch up with them. A resume merges whatever a
-// killed run left before it reads anything.
+// killed run left before it reads anything. Once a second, and before the
+// final merge, it checks that the results path still names the file it
+// writes; when it does not (deleted, moved, replaced), the run is told to
+// stop ([ResultsOptions].OnLost) and Close saves the lines, read back from
+// the open file, to a rescue file ([LostError]).
 //
 // # Dependencies
 //

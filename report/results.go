@@ -28,7 +28,8 @@ import (
 //	                 flight, so that a crash does not lose them
 //
 // A run that ends, however it ends, leaves only RESULTS, its .meta and the
-// .lock. A run that is killed may leave .partial and .journal; the next
+// .lock, except one whose RESULTS was deleted, moved or replaced under it:
+// that one leaves its record in a rescue file (see LostError). A run that is killed may leave .partial and .journal; the next
 // resume merges them into RESULTS before anything else.
 const (
 	metaSuffix    = ".meta"
@@ -76,6 +77,11 @@ type ResultsOptions struct {
 	// Origin is where the run sends rows; nil for a dry run, which sends
 	// nothing and records nothing.
 	Origin *Origin
+	// OnLost, when set, is told (once, from another goroutine) that the
+	// results path no longer names the file the run writes: the run
+	// should stop. The lines go on to the open file, and Close saves them
+	// to a rescue file (see LostError).
+	OnLost func(error)
 }
 
 // Results is the results file of one run, with everything that keeps it
@@ -97,6 +103,8 @@ type Results struct {
 	priorFile *os.File
 
 	w       *Writer
+	writeTo string                  // the file w writes: path, or its partial record
+	lost    atomic.Pointer[string]  // the path found not to name its file
 	journal atomic.Pointer[journal] // created by the first Early
 	lastRow atomic.Int64            // the row of the last line handed to w
 	stop    chan struct{}
@@ -271,10 +279,7 @@ func (r *Results) merge() error {
 	w := NewWriter(tmp)
 	w.FlushInterval = -1
 	w.file = tmp
-	err = Merge(&journalOverlay{w: w, lines: journaled}, newer, older)
-	if err == nil {
-		err = (&journalOverlay{w: w, lines: journaled}).rest()
-	}
+	err = writeMerged(w, journaled, newer, older)
 	if err == nil && mode != 0 {
 		// The merged file keeps the permissions the user gave the old one.
 		err = tmp.Chmod(mode)
@@ -299,11 +304,24 @@ func (r *Results) merge() error {
 	return nil
 }
 
+// writeMerged writes to w the lines of newer, then those of older for the
+// rows after them, with every journaled line in place of the line for its
+// row (see merge).
+func writeMerged(w rowWriter, journaled map[int]importer.Result, newer, older io.Reader) error {
+	o := &journalOverlay{w: w, lines: journaled}
+	if err := Merge(o, newer, older); err != nil {
+		return err
+	}
+	return o.rest()
+}
+
+type rowWriter interface{ Write(importer.Result) error }
+
 // journalOverlay sits between Merge and the Writer and puts the journaled
 // line of a row in place of the merged one, and journaled rows missing from
 // both files (a gap left by rows in flight before them) in row order.
 type journalOverlay struct {
-	w     *Writer
+	w     rowWriter
 	lines map[int]importer.Result
 }
 
@@ -339,23 +357,39 @@ func (o *journalOverlay) before(row int) error {
 func (o *journalOverlay) rest() error { return o.before(int(^uint(0) >> 1)) }
 
 func readJournal(name string) (map[int]importer.Result, error) {
-	lines := map[int]importer.Result{}
 	f, err := os.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return lines, nil
+		return map[int]importer.Result{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	err = ReadResults(f, func(res importer.Result) error {
+	lines, err := readJournalFrom(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return lines, nil
+}
+
+// readJournalFrom reads a journal's lines by row; a last line cut short is
+// left out.
+func readJournalFrom(r io.Reader) (map[int]importer.Result, error) {
+	lines := map[int]importer.Result{}
+	err := ReadResults(r, func(res importer.Result) error {
 		lines[res.Row] = res
 		return nil
 	})
 	if err != nil && !errors.Is(err, ErrTruncated) {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, err
 	}
 	return lines, nil
+}
+
+// writeMeta records origin beside the results file at path.
+func writeMeta(path string, origin Origin) error {
+	b, _ := json.MarshalIndent(meta{origin, time.Now().UTC().Format(time.RFC3339)}, "", "  ")
+	return writeFileAtomic(path+metaSuffix, append(b, '\n'))
 }
 
 type eofReader struct{}
@@ -410,8 +444,7 @@ func (r *Results) Check(recs importer.Records, v *importer.Validator) (kept, tod
 func (r *Results) Start() error {
 	if o := r.opts.Origin; o != nil {
 		if _, err := os.Lstat(r.path + metaSuffix); !r.opts.Resume || errors.Is(err, fs.ErrNotExist) {
-			b, _ := json.MarshalIndent(meta{*o, time.Now().UTC().Format(time.RFC3339)}, "", "  ")
-			if err := writeFileAtomic(r.path+metaSuffix, append(b, '\n')); err != nil {
+			if err := writeMeta(r.path, *o); err != nil {
 				return err
 			}
 		}
@@ -432,7 +465,7 @@ func (r *Results) Start() error {
 		return err
 	}
 	w.FlushInterval = -1 // flushed, with the journal, by r.flushEvery
-	r.w = w
+	r.w, r.writeTo = w, writeTo
 	syncDir(filepath.Dir(r.path))
 	r.stop, r.done = make(chan struct{}), make(chan struct{})
 	go r.flushEvery(DefaultFlushInterval)
@@ -465,6 +498,11 @@ func (r *Results) Early(res importer.Result) error {
 	if j == nil {
 		var err error
 		if j, err = createJournal(r.path + journalSuffix); err != nil {
+			if r.checkLost() {
+				// The folder is gone: the run is told to stop, and the
+				// row reaches the record, and the rescue, in order.
+				return nil
+			}
 			return err
 		}
 		syncDir(filepath.Dir(r.path)) // so that a power cut keeps its name
@@ -491,6 +529,7 @@ func (r *Results) flushEvery(d time.Duration) {
 }
 
 func (r *Results) sync() error {
+	r.checkLost()
 	last := r.lastRow.Load()
 	if err := r.w.Sync(); err != nil {
 		return err
@@ -505,7 +544,11 @@ func (r *Results) sync() error {
 // merges a resumed run's partial record into the results file, removes the
 // journal once its rows are safely in the results, and releases the lock.
 // After an error the partial record and the journal stay for the next
-// resume to merge.
+// resume to merge. When the results path was found not to name the
+// file written any more (deleted, moved, replaced: see OnLost), whether by
+// the periodic check or by the last one made here before the merge, the
+// lines are saved to a rescue file instead, and the error is a *LostError
+// naming it.
 func (r *Results) Close() error {
 	if r.closed {
 		return nil
@@ -517,6 +560,9 @@ func (r *Results) Close() error {
 	}
 	close(r.stop)
 	<-r.done
+	if r.checkLost() {
+		return r.rescue()
+	}
 	err := r.w.Close()
 	if j := r.journal.Load(); j != nil {
 		if e := j.close(); err == nil {

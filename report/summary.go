@@ -152,6 +152,23 @@ func WriteSummaryJSON(path string, s importer.Summary, resultsPath string) error
 	return writeFileAtomic(path, append(data, '\n'))
 }
 
+// PrepareSummaryJSON readies path for WriteSummaryJSON at the end of a
+// run. It removes the summary an earlier run left there, so that nobody
+// reads it as this run's while the run goes or after a run that could not
+// write its own, and it checks that a file can be made beside it, so that
+// a long run does not find out at its end.
+func PrepareSummaryJSON(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the summary of an earlier run: %w", err)
+	}
+	f, err := createBeside(path)
+	if err != nil {
+		return fmt.Errorf("cannot write beside %s: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // SummaryLine is the summary as one JSON log record (time, level, msg
 // "summary" and the fields of WriteSummaryJSON), for --log-format json.
 func SummaryLine(s importer.Summary, resultsPath string, now time.Time) []byte {

@@ -16,7 +16,7 @@ const (
 	exitRowsFailed  = 1   // the run finished but some rows are not created
 	exitUsage       = 2   // bad flag, unreadable file, missing column, no data rows: nothing was sent
 	exitAborted     = 3   // the run stopped itself: credentials rejected, too many errors, results unwritable
-	exitInterrupted = 130 // Ctrl-C or SIGTERM
+	exitInterrupted = 130 // Ctrl-C, SIGTERM or SIGHUP
 )
 
 // Env is everything a command takes from the process, so that tests can run

@@ -128,6 +128,11 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	if f.prior != nil {
 		e.cfg.Prior = f.prior.At
 	}
+	if o.summaryJSON != "" {
+		if err := report.PrepareSummaryJSON(o.summaryJSON); err != nil {
+			return usagef("--summary-json: %v", err)
+		}
+	}
 	env.log.infof("comparing %s with %s at %s with %d workers (lookups only); diff in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 
 	var prog *report.Progress
@@ -229,7 +234,8 @@ func (f *diffFile) release() {
 }
 
 // finishDiff prints the summary, writes --summary-json and turns how the
-// diff ended into an exit code.
+// diff ended into an exit code; a --summary-json that cannot be written is
+// exit 3, as for an import.
 func (o *diffOptions) finishDiff(env *Env, sum importer.Summary, tally *report.DiffTally, runErr error, out string) error {
 	if env.log.json {
 		env.Stderr.Write(report.DiffSummaryLine(sum, tally, out, time.Now()))
@@ -237,7 +243,9 @@ func (o *diffOptions) finishDiff(env *Env, sum importer.Summary, tally *report.D
 		report.PrintDiffSummary(env.Stderr, sum, tally, out)
 	}
 	if o.summaryJSON != "" {
-		if err := report.WriteDiffSummaryJSON(o.summaryJSON, sum, tally, out); err != nil {
+		if err := report.WriteDiffSummaryJSON(o.summaryJSON, sum, tally, out); err != nil && runErr == nil {
+			return &exitError{exitAborted, fmt.Errorf("--summary-json: %w", err)}
+		} else if err != nil {
 			env.log.errorf("writing --summary-json: %v", err)
 		}
 	}

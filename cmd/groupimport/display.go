@@ -42,7 +42,7 @@ func (d *display) start(o *importOptions, env *Env, size int64, write func(impor
 		d.progress = report.NewProgress(env.Stderr, size, opts)
 		if opts.Bar {
 			// Messages during the run clear the bar rather than tear it.
-			env.log.through = d.progress.Println
+			env.log.setThrough(d.progress.Println)
 		}
 	}
 	if d.limiter != nil {
@@ -88,7 +88,7 @@ func (d *display) stop(env *Env, sum *importer.Summary) {
 	if d.progress != nil {
 		d.progress.Finish()
 	}
-	env.log.through = nil
+	env.log.setThrough(nil)
 	if d.traffic != nil {
 		sum.Throttled = int(d.traffic.Throttled.Load())
 		// Every 429 and failed answer is sent again, but the last failure
@@ -155,6 +155,26 @@ func resumeCommand(command string, args []string) string {
 		words[i] = shellQuote(w)
 	}
 	return strings.Join(words, " ")
+}
+
+// withOut is args with --out FILE in place of the --out given, if any.
+func withOut(args []string, out string) []string {
+	res := []string{"--out", out}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(res, args[i:]...)
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "out" {
+			if !hasValue {
+				i++ // its value
+			}
+			continue
+		}
+		res = append(res, a)
+	}
+	return res
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

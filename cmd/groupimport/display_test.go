@@ -366,3 +366,23 @@ func TestPaceCutIsExplained(t *testing.T) {
 		t.Errorf("the summary does not count retries and 429s:\n%s", stderr)
 	}
 }
+
+// TestWithOutReplacesTheResultsFlag: the command that resumes from a
+// rescued record names it with --out, in place of the --out given in any
+// of its spellings, and leaves the rest alone.
+func TestWithOutReplacesTheResultsFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"--out", "r.csv", "--rate", "5/s", "in.csv"},
+		{"-out=r.csv", "--rate", "5/s", "in.csv"},
+		{"--rate", "5/s", "--out", "r.csv", "in.csv"},
+		{"--rate", "5/s", "in.csv"},
+	} {
+		got := strings.Join(withOut(args, "/tmp/r.rescued.csv"), " ")
+		if got != "--out /tmp/r.rescued.csv --rate 5/s in.csv" {
+			t.Errorf("%q: %s", args, got)
+		}
+	}
+	if got := strings.Join(withOut([]string{"--out", "r.csv", "--", "--out"}, "x"), " "); got != "--out x -- --out" {
+		t.Errorf("after --: %s", got)
+	}
+}

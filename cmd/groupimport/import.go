@@ -53,6 +53,7 @@ type importOptions struct {
 	headerRow                       headerRowFlag
 	maxErrors                       maxErrorsFlag
 	hostSet                         bool     // --host given on the command line
+	rescued                         string   // where the record went when the results file was lost
 	args                            []string // as given, for the resume command
 	command                         string   // import or validate
 }
@@ -129,7 +130,15 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	defer e.close()
 	e.cfg.KeepCells = o.failedOut != ""
 	var d display
-	results, err := o.takeResults(e, &d, inputPath, out, env)
+	// A results file lost mid-run stops the run as any other fault of
+	// the record does.
+	ctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	onLost := func(err error) {
+		env.log.errorf("%v; stopping: letting requests in flight finish", err)
+		abort(fmt.Errorf("%w: %w", importer.ErrAborted, err))
+	}
+	results, err := o.takeResults(e, &d, inputPath, out, onLost, env)
 	if err != nil {
 		return err
 	}
@@ -142,7 +151,12 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 
 	sum, runErr := importer.Run(ctx, e.in.Records, e.cfg)
 	d.stop(env, &sum)
-	runErr = closeErr(runErr, "closing the results", results.Close())
+	if err := results.Close(); errors.Is(err, report.ErrResultsLost) {
+		// Said whatever else stopped the run: it says where the rows are.
+		out, runErr = o.lost(err, &sum)
+	} else {
+		runErr = closeErr(runErr, "closing the results", err)
+	}
 	if d.failedOut != nil {
 		runErr = closeErr(runErr, "--failed-out", d.failedOut.Close())
 	}
@@ -153,7 +167,7 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 // its lock, then, under it, the check that it may be written and, for a
 // resume, that it was made against this host with these credentials. It
 // comes before the long duplicate pre-scan.
-func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string, env *Env) (*report.Results, error) {
+func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string, onLost func(error), env *Env) (*report.Results, error) {
 	var origin *report.Origin
 	if !o.dryRun {
 		e.pace(o, d)
@@ -165,7 +179,7 @@ func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string
 		}
 		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 	}
-	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin})
+	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin, OnLost: onLost})
 	if err != nil {
 		return nil, resultsError(err, out)
 	}
@@ -194,18 +208,41 @@ func (o *importOptions) prepare(e *engine, d *display, results *report.Results, 
 			return usagef("--failed-out: %v", err)
 		}
 	}
+	if o.summaryJSON != "" {
+		if err := report.PrepareSummaryJSON(o.summaryJSON); err != nil {
+			return usagef("--summary-json: %v", err)
+		}
+	}
 	if err := results.Start(); err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
 	return nil
 }
 
+// lost words a run whose results file was deleted, moved or replaced under
+// it, and returns the path that now holds its record ("" when none does).
+// A resume carries on from the rescue file.
+func (o *importOptions) lost(err error, sum *importer.Summary) (string, error) {
+	le, _ := errors.AsType[*report.LostError](err)
+	sum.Stopped = err.Error()
+	if le == nil || le.Rescue == "" {
+		return "", fmt.Errorf("%w: %w; a new run with --on-conflict lookup finds the groups this run made as exists", importer.ErrAborted, err)
+	}
+	o.rescued = le.Rescue
+	return le.Rescue, fmt.Errorf("%w: %w", importer.ErrAborted, err)
+}
+
 // finish prints the summary, writes --summary-json and turns how the run
-// ended into an exit code.
+// ended into an exit code. A --summary-json that cannot be written fails
+// the run, as an unwritable --failed-out does: a script would read no
+// summary, or an old one.
 func (o *importOptions) finish(env *Env, d *display, sum importer.Summary, runErr error, out, inputPath string) error {
 	d.summary(env, sum, out)
+	hint := o.resumeHint(sum, runErr)
 	if o.summaryJSON != "" {
-		if err := report.WriteSummaryJSON(o.summaryJSON, sum, out); err != nil {
+		if err := report.WriteSummaryJSON(o.summaryJSON, sum, out); err != nil && runErr == nil {
+			runErr = fmt.Errorf("%w: --summary-json: %w", importer.ErrAborted, err)
+		} else if err != nil {
 			env.log.errorf("writing --summary-json: %v", err)
 		}
 	}
@@ -216,7 +253,7 @@ func (o *importOptions) finish(env *Env, d *display, sum importer.Summary, runEr
 		}
 		return &exitError{exitUsage, fmt.Errorf("no data rows in %s: the file has a header and nothing under it, so nothing was imported; pass --allow-empty where an empty file is normal", displayName(inputPath))}
 	}
-	return exitFor(sum, runErr, o.resumeHint(sum, runErr))
+	return exitFor(sum, runErr, hint)
 }
 
 // resumeHint is the command that carries on after a run that left rows to
@@ -229,6 +266,8 @@ func (o *importOptions) resumeHint(sum importer.Summary, runErr error) string {
 		return ""
 	case runErr == nil && sum.Counts[importer.Failed]+sum.Counts[importer.Skipped] == 0:
 		return ""
+	case o.rescued != "":
+		return "to carry on from the rescued record, run: " + resumeCommand(o.command, withOut(o.args, o.rescued))
 	}
 	return "to carry on, run: " + resumeCommand(o.command, o.args)
 }

@@ -18,8 +18,18 @@ type logger struct {
 	stamp bool
 	now   func() time.Time
 	// through, when set, takes each text line instead of w: the progress
-	// bar's Println, so that a message does not tear the bar.
+	// bar's Println, so that a message does not tear the bar. It is set
+	// and cleared while other goroutines may log (the results' check
+	// that its file is still there), hence the lock.
+	mu      sync.Mutex
 	through func(string)
+}
+
+// setThrough sends the text lines to f instead of w; nil sends them to w.
+func (l *logger) setThrough(f func(string)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.through = f
 }
 
 func newLogger(w io.Writer, terminal bool) *logger {
@@ -55,22 +65,35 @@ func (l *logger) log(level, format string, args ...any) {
 		}
 	}
 	b.WriteString(msg)
-	if l.through != nil {
-		l.through(b.String())
+	l.mu.Lock()
+	through := l.through
+	l.mu.Unlock()
+	if through != nil {
+		through(b.String())
 		return
 	}
 	b.WriteByte('\n')
 	io.WriteString(l.w, b.String())
 }
 
-// syncWriter serialises writes from several goroutines.
+// syncWriter serialises writes from several goroutines, and stops writing
+// once a write has failed: a closed stderr (piped into head, or a terminal
+// gone with its SSH session) must cost the run nothing, and its messages
+// have nowhere else to go. The results file is what must not be lost.
 type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu     sync.Mutex
+	w      io.Writer
+	broken bool
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	if s.broken {
+		return len(p), nil
+	}
+	if _, err := s.w.Write(p); err != nil {
+		s.broken = true
+	}
+	return len(p), nil
 }

@@ -84,10 +84,27 @@ type proc struct {
 
 func start(t *testing.T, srv *sandbox.Server, args ...string) *proc {
 	t.Helper()
+	return startCmd(t, command(t, srv, args...))
+}
+
+// command is the binary run against srv with the sandbox's credentials,
+// for a test that sets more of it (its directory, its stderr) before
+// startCmd.
+func command(t *testing.T, srv *sandbox.Server, args ...string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), "CAP_TILL="+sandbox.DefaultTill, "CAP_PASSWORD="+sandbox.DefaultTillPassword, "CAP_HOST="+srv.URL)
+	return cmd
+}
+
+// startCmd starts cmd; its stderr goes to the proc's buffer unless the
+// test set one.
+func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
 	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stderr = p.stderr
+	if cmd.Stderr == nil {
+		cmd.Stderr = p.stderr
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
