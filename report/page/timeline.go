@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// MaxBins is about the most bars the timeline draws: the bin is the
-// narrowest of binWidths that keeps the run's time within it.
-const MaxBins = 120
+// MaxBins is the most bars the timeline draws: the bin is the narrowest of
+// binWidths that keeps the run's time within it (a ten-hour run has 121
+// five-minute bins, its first and last partly covered).
+const MaxBins = 150
 
 // binWidths are the bins the timeline may use: a one-minute run gets
 // minutes, a ten-hour run five minutes, a week's nightly runs days.
