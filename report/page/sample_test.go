@@ -128,8 +128,8 @@ func reqID(i int) string {
 	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", 0x5eed0000+i*7919, i*31%0xffff, i%0xfff, (i*13)%0xfff, int64(i)*104729)
 }
 
-// TestSample writes the sample page to $PAGE_OUT/sample.html when PAGE_OUT
-// is set (go test ./report/page -run TestSample, with PAGE_OUT=dir), so a
+// TestSample writes the sample page to $PAGE_OUT/sample.html, and a long
+// resumed run's to long.html, when PAGE_OUT is set (go test ./report/page -run TestSample, with PAGE_OUT=dir), so a
 // person can open it; otherwise it only checks that it renders.
 func TestSample(t *testing.T) {
 	dir := os.Getenv("PAGE_OUT")
@@ -138,7 +138,18 @@ func TestSample(t *testing.T) {
 	}
 	path := filepath.Join(dir, "sample.html")
 	writeSample(t, path)
-	t.Logf("wrote %s", path)
+	long := filepath.Join(dir, "long.html")
+	f, err := os.Create(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(f, longPage()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s and %s", path, long)
 }
 
 func writeSample(t *testing.T, path string) *Page {
@@ -153,6 +164,45 @@ func writeSample(t *testing.T, path string) *Page {
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
+	}
+	return p
+}
+
+// longPage is a night's import of 300,000 rows that crashed after four
+// hours and was resumed forty minutes later: the timeline bins by five
+// minutes and shows the gap as a break.
+func longPage() *Page {
+	start := time.Date(2026, 11, 30, 1, 0, 0, 0, time.FixedZone("IST", 5*3600+1800))
+	s1 := Session{start, start.Add(4*time.Hour + 10*time.Minute)}
+	s2 := Session{s1.End.Add(40 * time.Minute), s1.End.Add(40*time.Minute + 5*time.Hour + 50*time.Minute)}
+	p := &Page{Kind: KindImport, Header: Header{Version: "v1.4.0", Input: "night.csv", Record: "night.results.csv",
+		Rate: "10/s", Workers: 8, Start: s1.Start, End: s2.End, Sessions: []Session{s1, s2}}}
+	counts := map[string]int{}
+	for _, s := range p.Header.Sessions {
+		for t := s.Start; t.Before(s.End); t = t.Add(time.Minute) {
+			m := int(t.Sub(start) / time.Minute)
+			pt := Point{Time: t, Rows: map[string]int{}, Requests: 600}
+			pt.Rows["created"] = 570
+			pt.Rows["conflict"] = 20 + m%7
+			pt.Rows["invalid"] = 5
+			if m%97 < 6 { // the quota bites now and then
+				pt.Throttled = 40
+				pt.Rows["created"] = 300
+				if m%97 == 0 {
+					pt.Holds, pt.Held, pt.PaceCuts = 1, 30*time.Second, 1
+				}
+			}
+			if m > 300 && m < 310 { // a host blip
+				pt.Rows["failed"] = 12
+			}
+			for st, n := range pt.Rows {
+				counts[st] += n
+			}
+			p.Timeline = append(p.Timeline, pt)
+		}
+	}
+	for _, st := range []string{"created", "conflict", "failed", "invalid"} {
+		p.Totals = append(p.Totals, Total{st, counts[st]})
 	}
 	return p
 }

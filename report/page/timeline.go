@@ -152,7 +152,7 @@ const (
 type chart struct {
 	Width, Height string
 	BinMinutes    int
-	BinLabel      string // e.g. "1 minute", "5 minutes", "1 hour"
+	BinLabel      string // e.g. "minute", "5 minutes", "hour"
 	YMax          int
 	YMaxY, BaseY  string // where the y axis's top label and the baseline go
 	LaneY         string
@@ -387,15 +387,15 @@ func niceCeil(n int) int {
 func widthLabel(w time.Duration) string {
 	switch {
 	case w == time.Minute:
-		return "1 minute"
+		return "minute"
 	case w < time.Hour:
 		return fmt.Sprintf("%d minutes", int(w/time.Minute))
 	case w == time.Hour:
-		return "1 hour"
+		return "hour"
 	case w < 24*time.Hour:
 		return fmt.Sprintf("%d hours", int(w/time.Hour))
 	}
-	return "1 day"
+	return "day"
 }
 
 // human writes a duration as people say it: 3h 05m, 4m 12s, 9s.
