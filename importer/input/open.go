@@ -220,6 +220,9 @@ func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format s
 		if dec := decoder(d.encoding); dec != nil {
 			in = dec.Reader(br)
 		}
+		if snap != nil {
+			in = snap.endChecked(in)
+		}
 		return &csvRecords{CSVRecords: NewCSVRecords(in, delim), base: int64(d.bomLen), num: num, den: den}
 	}
 	recs := records(br)

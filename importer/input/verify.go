@@ -166,3 +166,35 @@ func (r *verifiedReader) next() error {
 	r.block++
 	return nil
 }
+
+// endChecked is text decoded from a reading of the file, checked again
+// each time it ends. The reading checks at its own end, but a decoder
+// that has met the end of its input says so again without reading it: a
+// last line without a newline, decoded before the file grew, would be
+// handed on as a row at that second end.
+func (s *snapshot) endChecked(text io.Reader) io.Reader {
+	return &endChecked{text: text, s: s}
+}
+
+type endChecked struct {
+	text io.Reader
+	s    *snapshot
+	err  error
+}
+
+func (e *endChecked) Read(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.text.Read(p)
+	switch {
+	case err != io.EOF:
+		return n, err
+	case n > 0:
+		return n, nil // the end comes again at the next Read
+	}
+	if e.err = e.s.unchanged(); e.err != nil {
+		return 0, e.err
+	}
+	return 0, io.EOF
+}

@@ -189,30 +189,48 @@ func TestChangeBeforeThePreScan(t *testing.T) {
 // TestUnfinishedLastLineIsNotReadOnceTheFileGrows: a file that ends in a
 // line without a newline is still being written when it grows after the
 // pre-scan. That line is never handed on (its cells are not all there),
-// nor anything after it.
+// nor anything after it, whatever the encoding.
 func TestUnfinishedLastLineIsNotReadOnceTheFileGrows(t *testing.T) {
-	path := writeFile(t, "in.csv", []byte("externalId,groupName,maxGroupSize\nQ-1,First,10\nQ-999,Last,1"))
-	f := open(t, path, Options{})
-	scan, err := f.Reopen()
-	if err != nil {
-		t.Fatal(err)
+	const text, more = "externalId,groupName,maxGroupSize\nQ-1,Café,10\nQ-999,Last,1", "50\nQ-1000,After,7\n"
+	tests := []struct {
+		name string
+		enc  func(string) []byte
+	}{
+		{"utf-8", func(s string) []byte { return []byte(s) }},
+		{"utf-16le", func(s string) []byte { return utf16(s, false, false) }},
+		{"windows-1252", func(s string) []byte { return cp1252(t, s) }},
 	}
-	if got, err := readUntil(scan); err != nil || len(got) != 2 {
-		t.Fatalf("pre-scan: %q, %v", got, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, "in.csv", tt.enc(text))
+			opts := Options{}
+			if tt.name == "utf-16le" {
+				opts.Encoding = "utf-16le"
+			}
+			f := open(t, path, opts)
+			scan, err := f.Reopen()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := readUntil(scan); err != nil || len(got) != 2 {
+				t.Fatalf("pre-scan: %q, %v", got, err)
+			}
+			w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Write(tt.enc(more)); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			got, err := readUntil(f.Records)
+			if !slices.Equal(got, []string{"2: Q-1|Café|10"}) {
+				t.Errorf("rows read: %q, want Q-1 alone", got)
+			}
+			start := len(tt.enc(text))
+			changedError(t, err, fmt.Sprintf("it grew from %d to %d bytes", start, start+len(tt.enc(more))))
+		})
 	}
-	w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.WriteString("50\nQ-1000,After,7\n"); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	got, err := readUntil(f.Records)
-	if !slices.Equal(got, []string{"2: Q-1|First|10"}) {
-		t.Errorf("rows read: %q, want Q-1 alone", got)
-	}
-	changedError(t, err, "it grew from 59 to 77 bytes")
 }
 
 // TestUnchangedFileReadsToItsEnd: a file that holds still reads to the
