@@ -33,6 +33,17 @@ func (e *InputChangedError) Error() string {
 
 func (e *InputChangedError) Unwrap() error { return e.Err }
 
+// Verifier is implemented by Records that can tell whether their input is
+// still what they read. Run asks once every row is settled, after a run
+// that read its input to the end: a file that changed while the last rows
+// were sent ends the run with an *InputChangedError too.
+type Verifier interface {
+	// Unchanged returns an error wrapping ErrInputChanged when the input
+	// is no longer what was read; another error (the check itself failed)
+	// is not a change.
+	Unchanged() error
+}
+
 // changedAt is err as an *InputChangedError when it says the input
 // changed, with last the last row read (0 for none); nil for any other
 // error.

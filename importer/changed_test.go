@@ -146,3 +146,54 @@ func TestInputChangedBeforeThePreScanSendsNothing(t *testing.T) {
 		t.Errorf("%d results, %d requests, %d groups; want none", sent, sum.Requests, len(h.srv.Groups()))
 	}
 }
+
+// verified is Records whose input reports a change once it was read.
+type verified struct {
+	*input.CSVRecords
+	unchanged error
+}
+
+func (v verified) Unchanged() error { return v.unchanged }
+
+// TestInputChangedAfterItWasReadEndsTheRun: the input was read to its end
+// and every row was sent as read, but it changed while the last rows were
+// sent. Run says so, from the row after the last one; a check that fails
+// without finding a change is no change.
+func TestInputChangedAfterItWasReadEndsTheRun(t *testing.T) {
+	tests := []struct {
+		name      string
+		unchanged error
+		want      string // "" for no error
+	}{
+		{"changed", fmt.Errorf("in.csv: %w: it grew", importer.ErrInputChanged), "in.csv: the input changed while it was read: it grew; nothing from row 4 on was read"},
+		{"unchanged", nil, ""},
+		{"the check failed", errors.New("in.csv: cannot read it: input/output error"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, sandbox.Config{})
+			recs := input.NewCSVRecords(strings.NewReader("externalId,maxGroupSize\nA-1,1\nA-2,2"), 0)
+			header, row, err := recs.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, err := importer.ParseHeader(append([]string(nil), header...), row, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := h.cfg
+			cfg.Validator = &importer.Validator{Cols: cols, MaxGroupSize: importer.DefaultMaxGroupSize}
+			cfg.Sink = func(importer.Result) error { return nil }
+			sum, err := importer.Run(context.Background(), verified{recs, tt.unchanged}, cfg)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Run: %v", err)
+			case tt.want != "" && (err == nil || err.Error() != tt.want || !errors.Is(err, importer.ErrInputChanged)):
+				t.Fatalf("Run: %v, want %q", err, tt.want)
+			}
+			if sum.Counts[importer.Created] != 2 {
+				t.Errorf("counts %v, want both rows created", sum.Counts)
+			}
+		})
+	}
+}

@@ -183,6 +183,7 @@ type runner struct {
 	apiSeen  atomic.Bool     // some answer has come in the API's shape
 	stop     context.CancelCauseFunc
 	limit    *errorLimit // judged by the workers, as rows finish
+	lastRow  int         // the last row read; the reader's until it ends
 }
 
 // Run streams recs through validation and, unless DryRun, the API, and hands
@@ -269,6 +270,11 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		})
 	}
 
+	if v, ok := recs.(Verifier); ok && readErr == nil && workErr == nil && sinkErr == nil && stopping.Err() == nil {
+		// Read to its end and sent as read, but changed while the last
+		// rows were sent: the run does not end as if it held still.
+		readErr = changedAt(v.Unchanged(), r.lastRow)
+	}
 	counts.into(sum.Counts)
 	sum.Requests = int(r.requests.Load())
 	sum.Elapsed = time.Since(sum.Started)
@@ -448,15 +454,15 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 	}
 	v := r.cfg.Validator
 	var g capillary.Group
-	seq, last := 0, 0
+	seq := 0
 	for rec, err := range Rows(recs) {
 		if err != nil {
-			if changed := changedAt(err, last); changed != nil {
+			if changed := changedAt(err, r.lastRow); changed != nil {
 				return seq, changed
 			}
 			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
 		}
-		last = rec.Num
+		r.lastRow = rec.Num
 		if !flow.acquire() {
 			return seq, nil
 		}

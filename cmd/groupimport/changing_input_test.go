@@ -193,3 +193,30 @@ func TestDuplicateAppendedMidRunIsNotSent(t *testing.T) {
 		t.Errorf("%d groups on the server, want 10", n)
 	}
 }
+
+// TestInputGrowsAfterItsLastRowWasRead: the file grows only once its last
+// row, a line without a newline, has been read and is being sent. That row
+// went as it was read; the run still ends saying that the input changed,
+// never with exit 0, and reads nothing of what was appended.
+func TestInputGrowsAfterItsLastRowWasRead(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("externalId,groupName,maxGroupSize\n")
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&b, "Q-%03d,Fleet %d,10\n", i, i)
+	}
+	b.WriteString("Q-999,Last,1") // row 22
+	in := writeFile(t, "in.csv", b.String())
+
+	srv := sandbox.New(sandbox.Config{})
+	host := changingHost(t, srv, 21, func() { appendTo(t, in, "50\nQ-1000,After,7\n") })
+	out := in + ".results.csv"
+	c := cli{env: sandboxEnv()}
+	code := c.run(t, "import", "--host", host, "--rate", "unlimited", "--workers", "1", "--out", out, in)
+	if stop := changedStop(t, &c, code); stop != 23 {
+		t.Errorf("nothing read from row %d on, want 23 (after Q-999)", stop)
+	}
+	recordedUpTo(t, out, 23)
+	if _, ok := srv.Group("Q-1000"); ok {
+		t.Error("Q-1000, appended after the last row was read, was sent")
+	}
+}

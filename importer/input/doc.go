@@ -61,7 +61,9 @@
 // row is parsed from it. A file that grows, shrinks, is written to or is
 // replaced under its name makes the reading fail with an error wrapping
 // importer.ErrInputChanged, at the next block or at the end, where a last
-// line without a newline would otherwise be handed on. A workbook is read
+// line without a newline would otherwise be handed on; the Records also
+// implement importer.Verifier, for the run to check the file once more
+// after its last request. A workbook is read
 // into memory whole when it is opened, so a change to it afterwards
 // changes nothing; standard input is read once and is not checked.
 //

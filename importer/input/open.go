@@ -42,6 +42,8 @@ type File struct {
 
 	// reopen reads the data rows again; nil for standard input.
 	reopen func() (importer.Records, error)
+	// snap is what a CSV file on disk was when opened; nil otherwise.
+	snap *snapshot
 }
 
 // ErrNotReopenable is Reopen's error for an input that can be read only
@@ -96,6 +98,16 @@ type rewindable struct {
 
 // Rewind implements importer.Rewinder.
 func (r rewindable) Rewind() (importer.Records, error) { return r.f.Reopen() }
+
+// Unchanged implements importer.Verifier: a CSV file is checked as a
+// reading checks it at its end; a workbook, read whole at open, is
+// always what was read.
+func (r rewindable) Unchanged() error {
+	if r.f.snap == nil {
+		return nil
+	}
+	return r.f.snap.unchanged()
+}
 
 // Open opens the file at path, "-" meaning stdin (CSV only), detects what
 // it is as the package documentation describes, and reads it up to the
@@ -242,6 +254,7 @@ func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format s
 		HeaderRow: h.row,
 		Size:      size,
 		Close:     func() error { return nil },
+		snap:      snap,
 	}
 	if snap != nil {
 		out.reopen = func() (importer.Records, error) {

@@ -278,4 +278,28 @@ func TestWorkbookIsReadWholeAtOpen(t *testing.T) {
 	if got, err := readUntil(f.Records); err != nil || !slices.Equal(got, first) {
 		t.Fatalf("first reading: %d rows, %v", len(got), err)
 	}
+	if err := f.Records.(importer.Verifier).Unchanged(); err != nil {
+		t.Errorf("Unchanged: %v", err)
+	}
+}
+
+// TestRecordsSayWhetherTheFileChanged: the Records of a CSV file check,
+// when asked after the run, that the file is still what was read.
+func TestRecordsSayWhetherTheFileChanged(t *testing.T) {
+	path := writeFile(t, "in.csv", []byte("externalId,maxGroupSize\nA-1,1\n"))
+	f := open(t, path, Options{})
+	v, ok := f.Records.(importer.Verifier)
+	if !ok {
+		t.Fatal("the Records of a file cannot say whether it changed")
+	}
+	if got, err := readUntil(f.Records); err != nil || len(got) != 1 {
+		t.Fatalf("reading: %q, %v", got, err)
+	}
+	if err := v.Unchanged(); err != nil {
+		t.Fatalf("Unchanged before any change: %v", err)
+	}
+	if err := os.WriteFile(path, []byte("externalId,maxGroupSize\nA-1,1\nA-2,2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	changedError(t, v.Unchanged(), "it grew from 30 to 36 bytes")
 }
