@@ -270,7 +270,8 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		})
 	}
 
-	if v, ok := recs.(Verifier); ok && readErr == nil && workErr == nil && sinkErr == nil && stopping.Err() == nil {
+	finished := readErr == nil && workErr == nil && sinkErr == nil && stopping.Err() == nil && cfg.Kill.Err() == nil
+	if v, ok := recs.(Verifier); ok && finished {
 		// Read to its end and sent as read, but changed while the last
 		// rows were sent: the run does not end as if it held still.
 		readErr = changedAt(v.Unchanged(), r.lastRow)
