@@ -30,8 +30,10 @@
 // A row's failure is data (a Result with a Status), never an error of the
 // run. Run returns an error only when the run as a whole stops: the caller
 // interrupted it (ErrInterrupted), or it stopped itself (ErrAborted:
-// credentials rejected, too many errors, results unwritable). Even then
-// every row read has a Result, skipped where it was not finished.
+// credentials rejected, too many errors, results unwritable), or its
+// input changed while it was read (an *InputChangedError: reading stops,
+// the rows read are finished). Even then every row read has a Result,
+// skipped where it was not finished.
 //
 // # Dependencies
 //

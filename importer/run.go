@@ -183,6 +183,7 @@ type runner struct {
 	apiSeen  atomic.Bool     // some answer has come in the API's shape
 	stop     context.CancelCauseFunc
 	limit    *errorLimit // judged by the workers, as rows finish
+	lastRow  int         // the last row read; the reader's until it ends
 }
 
 // Run streams recs through validation and, unless DryRun, the API, and hands
@@ -199,8 +200,10 @@ type runner struct {
 // requests in flight get DrainTimeout to finish, and every remaining row is
 // still read and recorded as skipped, so the results have one line per row.
 // Run then returns ErrInterrupted. Rejected credentials or a failing Sink
-// stop it the same way with an error wrapping ErrAborted. Summary is valid
-// in every case.
+// stop it the same way with an error wrapping ErrAborted. Records that
+// fail with an error wrapping ErrInputChanged end the reading only: the
+// rows read before are finished as usual, and Run returns an
+// *InputChangedError. Summary is valid in every case.
 func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	sum := Summary{Counts: map[Status]int{}, Started: time.Now(), DryRun: cfg.DryRun}
 	if err := cfg.defaults(); err != nil {
@@ -210,7 +213,11 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		if rw, ok := recs.(Rewinder); ok {
 			d, err := scanRewound(rw, cfg.Validator)
 			if err != nil {
-				err = fmt.Errorf("reading the input for repeated externalIds: %w", err)
+				if changed := changedAt(err, 0); changed != nil {
+					err = changed
+				} else {
+					err = fmt.Errorf("reading the input for repeated externalIds: %w", err)
+				}
 				sum.Stopped = err.Error()
 				return sum, err
 			}
@@ -254,12 +261,21 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		}
 		workErr, readErr = r.pipeline(recs, cfg.Window, deliver, early, func(rows int, err error) {
 			sum.Rows = rows
-			if err != nil {
+			// A changed input ends the reading only: the rows read
+			// before the change are what was validated, and those
+			// handed on already are finished.
+			if err != nil && !errors.Is(err, ErrInputChanged) {
 				stopRun(err)
 			}
 		})
 	}
 
+	finished := readErr == nil && workErr == nil && sinkErr == nil && stopping.Err() == nil && cfg.Kill.Err() == nil
+	if v, ok := recs.(Verifier); ok && finished {
+		// Read to its end and sent as read, but changed while the last
+		// rows were sent: the run does not end as if it held still.
+		readErr = changedAt(v.Unchanged(), r.lastRow)
+	}
 	counts.into(sum.Counts)
 	sum.Requests = int(r.requests.Load())
 	sum.Elapsed = time.Since(sum.Started)
@@ -442,8 +458,12 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 	seq := 0
 	for rec, err := range Rows(recs) {
 		if err != nil {
+			if changed := changedAt(err, r.lastRow); changed != nil {
+				return seq, changed
+			}
 			return seq, fmt.Errorf("reading the input after row %d: %w", seq+1, err)
 		}
+		r.lastRow = rec.Num
 		if !flow.acquire() {
 			return seq, nil
 		}

@@ -286,6 +286,14 @@ func exitFor(sum importer.Summary, err error, hint string) error {
 		return &exitError{exitInterrupted, withHint("interrupted; rows not finished are marked skipped")}
 	case errors.Is(err, capillary.ErrUnauthorized):
 		return &exitError{exitAborted, fmt.Errorf("%w; check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET, and that they belong to this host", err)}
+	case errors.Is(err, importer.ErrInputChanged):
+		// What was read before the change was validated and is recorded;
+		// what comes after it is another file than the one validated.
+		then := "carry on"
+		if hint == "" {
+			then = "run again"
+		}
+		return &exitError{exitAborted, withHint(err.Error() + ". Every row read is in the results; once the file is complete and nothing writes it, " + then)}
 	case errors.Is(err, importer.ErrTooManyErrors):
 		return &exitError{exitAborted, withHint(err.Error() + " (--max-errors); see the results for why, fix that, then carry on")}
 	case errors.Is(err, importer.ErrAborted):

@@ -55,6 +55,18 @@
 // importer.Rewinder, so that importer.Run can find repeated externalIds
 // in two passes. Standard input cannot be read again (ErrNotReopenable).
 //
+// Every reading of a CSV file reads what the file was when it was opened,
+// or nothing: no further than its size then, and each block of raw bytes
+// checked against what the first reading of that block found, before any
+// row is parsed from it. A file that grows, shrinks, is written to or is
+// replaced under its name makes the reading fail with an error wrapping
+// importer.ErrInputChanged, at the next block or at the end, where a last
+// line without a newline would otherwise be handed on; the Records also
+// implement importer.Verifier, for the run to check the file once more
+// after its last request. A workbook is read
+// into memory whole when it is opened, so a change to it afterwards
+// changes nothing; standard input is read once and is not checked.
+//
 // # Dependencies
 //
 // input imports the engine (importer) for Records, Columns and the field

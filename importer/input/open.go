@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"sync"
 
@@ -43,6 +42,8 @@ type File struct {
 
 	// reopen reads the data rows again; nil for standard input.
 	reopen func() (importer.Records, error)
+	// snap is what a CSV file on disk was when opened; nil otherwise.
+	snap *snapshot
 }
 
 // ErrNotReopenable is Reopen's error for an input that can be read only
@@ -98,6 +99,16 @@ type rewindable struct {
 // Rewind implements importer.Rewinder.
 func (r rewindable) Rewind() (importer.Records, error) { return r.f.Reopen() }
 
+// Unchanged implements importer.Verifier: a CSV file is checked as a
+// reading checks it at its end; a workbook, read whole at open, is
+// always what was read.
+func (r rewindable) Unchanged() error {
+	if r.f.snap == nil {
+		return nil
+	}
+	return r.f.snap.unchanged()
+}
+
 // Open opens the file at path, "-" meaning stdin (CSV only), detects what
 // it is as the package documentation describes, and reads it up to the
 // end of its header row. Every error is an *Error naming the file and,
@@ -131,10 +142,14 @@ func Open(path string, stdin io.Reader, opts Options) (*File, error) {
 		return nil, errorf(file, 0, "is a directory; name the spreadsheet file inside it")
 	}
 	size := int64(-1)
+	var src io.Reader = f
+	var snap *snapshot // nil: read once
 	if st.Mode().IsRegular() {
 		size = st.Size()
+		snap = newSnapshot(file, path, f, st)
+		src = snap.reader()
 	}
-	br := bufio.NewReaderSize(f, sniffSize)
+	br := bufio.NewReaderSize(src, sniffSize)
 	head, _ := br.Peek(8)
 	if k, _ := sniffKind(head); k == kindZip && format != CSV && size >= 0 {
 		f.Close()
@@ -143,11 +158,7 @@ func Open(path string, stdin io.Reader, opts Options) (*File, error) {
 		}
 		return openXLSX(path, file, opts)
 	}
-	var seekable *os.File
-	if size >= 0 {
-		seekable = f
-	}
-	out, err := openCSV(file, br, seekable, size, enc, format, opts)
+	out, err := openCSV(file, br, snap, size, enc, format, opts)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -156,9 +167,9 @@ func Open(path string, stdin io.Reader, opts Options) (*File, error) {
 	return out, nil
 }
 
-// openCSV reads a text file: r is the input, f the same input when it is
-// a regular file that may be read ahead with ReadAt.
-func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format string, opts Options) (*File, error) {
+// openCSV reads a text file: r is the input, snap the same input when it
+// is a regular file, which may be read ahead and read again.
+func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format string, opts Options) (*File, error) {
 	if opts.Sheet != "" {
 		return nil, errorf(file, 0, "a sheet applies only to Excel workbooks and this is a text file; leave it out")
 	}
@@ -188,8 +199,8 @@ func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format strin
 		if d.problem != "" {
 			return nil, notText(file, sample, d)
 		}
-		if d.ascii && f != nil && !atEOF {
-			d.encoding = scanBeyond(f, int64(len(sample)), size)
+		if d.ascii && snap != nil && !atEOF {
+			d.encoding = scanBeyond(snap.f, int64(len(sample)), size)
 		}
 	}
 	text := decodeSample(d, sample, atEOF)
@@ -221,6 +232,9 @@ func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format strin
 		if dec := decoder(d.encoding); dec != nil {
 			in = dec.Reader(br)
 		}
+		if snap != nil {
+			in = snap.endChecked(in)
+		}
 		return &csvRecords{CSVRecords: NewCSVRecords(in, delim), base: int64(d.bomLen), num: num, den: den}
 	}
 	recs := records(br)
@@ -240,11 +254,12 @@ func openCSV(file string, r io.Reader, f *os.File, size int64, enc, format strin
 		HeaderRow: h.row,
 		Size:      size,
 		Close:     func() error { return nil },
+		snap:      snap,
 	}
-	if f != nil {
+	if snap != nil {
 		out.reopen = func() (importer.Records, error) {
-			// ReadAt leaves the offset of the first reading alone.
-			br := bufio.NewReaderSize(io.NewSectionReader(f, 0, math.MaxInt64), sniffSize)
+			// Checked against the first reading, block by block.
+			br := bufio.NewReaderSize(snap.reader(), sniffSize)
 			if _, err := br.Discard(d.bomLen); err != nil {
 				return nil, &Error{File: file, Msg: fmt.Sprintf("cannot read it again: %v", err), Err: err}
 			}
