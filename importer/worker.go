@@ -71,6 +71,8 @@ func (r *runner) exchange(res *Result, count bool, call func(context.Context) (*
 	judge func(resp *capillary.Response, err error, attempt, throttled int, sent bool) decision) exchanged {
 	var x exchanged
 	tries, throttles := 0, 0
+	r.stall.begin()
+	defer r.stall.end()
 	for {
 		if r.stopped.Err() != nil || r.pace() != nil {
 			x.stopped = true
@@ -172,8 +174,12 @@ func (r *runner) pace() error {
 	return r.cfg.Pacer.Wait(r.stopped)
 }
 
-// feedback tells the pacer how the server took the request.
+// feedback tells the pacer, and the stall watch, how the server took the
+// request.
 func (r *runner) feedback(resp *capillary.Response, d decision) {
+	if resp != nil && (d.throttled || resp.Status < 500) {
+		r.stall.answered(d.throttled)
+	}
 	if r.cfg.Pacer == nil || resp == nil {
 		return
 	}
