@@ -32,11 +32,11 @@ type bucket struct {
 
 func newLimiter(cfg Config, start time.Time) *limiter {
 	l := &limiter{
-		perSec:     float64(cfg.RatePerMinute) / 60,
-		burst:      float64(cfg.RateBurst),
-		buckets:    make(map[string]*bucket),
-		start:      start,
-		window:     cfg.QuotaWindow,
+		perSec:  float64(cfg.RatePerMinute) / 60,
+		burst:   float64(cfg.RateBurst),
+		buckets: make(map[string]*bucket),
+		start:   start,
+		window:  cfg.QuotaWindow,
 	}
 	if cfg.QuotaSpentFor > 0 {
 		l.spentUntil = start.Add(cfg.QuotaSpentFor)
