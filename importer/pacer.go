@@ -52,7 +52,7 @@ const (
 	// the climb, counted in requests, outruns the quota it learnt by a
 	// hundredfold within a window, and the next window's 429 comes back
 	// to every worker at once.
-	probeTime = 20 * time.Second
+	probeTime = 30 * time.Second
 	// retryAfterGrain is the resolution of a Retry-After in seconds: the
 	// server may accept again up to that much before the pause ends.
 	retryAfterGrain = time.Second

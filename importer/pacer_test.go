@@ -221,7 +221,7 @@ func TestLimiterProbesPastTheReference(t *testing.T) {
 			if l.Limit(); !near(l.ref, rate.Limit(burst)) || l.span != climbEstimated {
 				t.Fatalf("ref %v span %d after the first cut, want %d and %d", l.ref, l.span, burst, climbEstimated)
 			}
-			n := 4 * climbEstimated // long enough for probeTime to let the rate past
+			n := 6 * climbEstimated // long enough for probeTime to let the rate past
 			for range n {           // accepted at the reference rate
 				c.advance(time.Duration(float64(time.Second) / float64(burst)))
 				l.Succeeded()
