@@ -19,11 +19,12 @@ var ErrStalled = errors.New("no request accepted")
 // ever: each row tolerates many 429s, and there are many rows. Time in
 // which no row waits (the input is slow to come) does not count.
 type stallWatch struct {
-	timeout time.Duration
-	mu      sync.Mutex
-	busy    int       // rows being sent
-	since   time.Time // the last request accepted, or when rows began to wait
-	refused int       // 429s since then
+	timeout  time.Duration
+	mu       sync.Mutex
+	busy     int       // rows being sent
+	since    time.Time // the last request accepted, or when rows began to wait
+	idleFrom time.Time // when busy last fell to 0
+	refused  int       // 429s since then
 }
 
 // begin is a row starting to be sent; end, that row done.
@@ -34,7 +35,15 @@ func (s *stallWatch) begin() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.busy == 0 {
-		s.since, s.refused = time.Now(), 0
+		// Time with no row waiting does not count; the time before it
+		// still does, so that one worker taking row after row that
+		// each gives up on 429s is no progress.
+		now := time.Now()
+		if s.since.IsZero() {
+			s.since = now
+		} else {
+			s.since = s.since.Add(now.Sub(s.idleFrom))
+		}
 	}
 	s.busy++
 }
@@ -45,7 +54,9 @@ func (s *stallWatch) end() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.busy--
+	if s.busy--; s.busy == 0 {
+		s.idleFrom = time.Now()
+	}
 }
 
 // answered records an answer: accepted, or a 429.

@@ -3,6 +3,7 @@ package importer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +59,24 @@ func TestStallTimeoutIsNotTheRunTime(t *testing.T) {
 	}
 	if sum.Counts[importer.Created] != 10 || sum.Elapsed < h.cfg.StallTimeout {
 		t.Fatalf("%v in %v; want 10 created in more than the stall timeout", sum.Counts, sum.Elapsed)
+	}
+}
+
+// TestStallIsNotResetByTheNextRow: rows that each give up on 429s, one
+// after another, are no progress: a worker taking the next row does not
+// start the stall timeout again.
+func TestStallIsNotResetByTheNextRow(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Faults: sandbox.Faults{Throttle: 1, ThrottleRetryAfter: -1}})
+	h.cfg.Workers = 1
+	h.cfg.Policy.MaxThrottled = 2
+	h.cfg.StallTimeout = 300 * time.Millisecond
+	var b strings.Builder
+	b.WriteString("externalId,maxGroupSize\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "g%d,1\n", i)
+	}
+	_, sum, err := h.run(context.Background(), b.String())
+	if !errors.Is(err, importer.ErrStalled) {
+		t.Fatalf("run ended with %v after %v and %d requests, want ErrStalled", err, sum.Elapsed, sum.Requests)
 	}
 }

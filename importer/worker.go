@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/capillary-tools/groupimport/importer/capillary"
@@ -177,13 +178,18 @@ func (r *runner) pace() error {
 // feedback tells the pacer, and the stall watch, how the server took the
 // request.
 func (r *runner) feedback(resp *capillary.Response, d decision) {
-	if resp != nil && (d.throttled || resp.Status < 500) {
-		r.stall.answered(d.throttled)
-	}
-	if r.cfg.Pacer == nil || resp == nil {
+	if resp == nil {
 		return
 	}
-	if d.throttled {
+	// A 429 is a 429 even when it is the one that ends the row.
+	throttled := d.throttled || resp.Status == http.StatusTooManyRequests
+	if throttled || resp.Status < 500 {
+		r.stall.answered(throttled)
+	}
+	if r.cfg.Pacer == nil {
+		return
+	}
+	if throttled {
 		r.cfg.Pacer.Throttled(resp.RetryAfter)
 	} else if resp.Status < 500 {
 		r.cfg.Pacer.Succeeded()
