@@ -41,6 +41,21 @@ const (
 	minSamples = 10
 	// defaultHold is the pause after a 429 that names no Retry-After.
 	defaultHold = time.Second
+	// climbTime bounds the climb back to the reference in time: however
+	// slow the quota, and so however few requests a minute, a minute of
+	// clean answers brings the rate back to it.
+	climbTime = 45 * time.Second
+	// probeTime bounds the climb past the reference in time: at most
+	// (1-decrease)·(t/probeTime)³ above it, t after the cut. A quota
+	// counted per window answers no 429 until the window's share is spent,
+	// however far past the quota the rate has climbed: without this bound
+	// the climb, counted in requests, outruns the quota it learnt by a
+	// hundredfold within a window, and the next window's 429 comes back
+	// to every worker at once.
+	probeTime = 30 * time.Second
+	// retryAfterGrain is the resolution of a Retry-After in seconds: the
+	// server may accept again up to that much before the pause ends.
+	retryAfterGrain = time.Second
 )
 
 // Limiter is the Pacer the command line uses: a token bucket at the rate
@@ -54,8 +69,15 @@ const (
 // reserved before a 429 is given up for one after the pause, at the new
 // rate, from a bucket that starts again when the pause ends.
 //
+// A 429 before the server accepted anything (the quota was spent before
+// the run began, by another job or by the run this one resumes) says
+// nothing of the quota: it holds every worker for the Retry-After, and the
+// run then goes on at the rate it was asked for.
+//
 // A cut is taken from a reference rate, which depends on what came before
-// the 429:
+// the 429. Rates are measured up to the end of the pause (less the grain
+// of a Retry-After), when the server accepts again, so that a quota
+// counted per minute is measured over its minute:
 //
 //   - the first 429 of the run: the rate the server let through so far;
 //   - a 429 before the rate climbed back to the last reference (the cut was
@@ -67,11 +89,15 @@ const (
 //     start, since a deep bucket lets a client run past the quota for a
 //     while before it answers 429.
 //
-// The climb back is a cubic in accepted requests, as in TCP's CUBIC: fast at
-// first, flat around the reference, where a rate near the quota spends most
-// of its time, then faster and faster, so that a quota higher than the
-// reference is soon found. Only the first 429 of a pause counts: the
-// requests in flight when the quota ran out all come back 429 together.
+// The climb back is a cubic, as in TCP's CUBIC: fast at first, flat around
+// the reference, where a rate near the quota spends most of its time, then
+// faster and faster, so that a quota higher than the reference is soon
+// found. It counts accepted requests or time, whichever is further along,
+// so that even a slow quota is regained within climbTime; past the
+// reference it is bounded in time (probeTime), so that what was learnt
+// holds for the next window of a quota counted per window. Only the first
+// 429 of a pause counts: the requests in flight when the quota ran out all
+// come back 429 together.
 type Limiter struct {
 	ceiling rate.Limit // the user's rate: never exceeded
 	floor   rate.Limit
@@ -89,6 +115,8 @@ type Limiter struct {
 	ref       rate.Limit    // the last cut's reference; 0 before any 429
 	span      int           // accepted requests the climb takes back to ref
 	climbed   int           // requests accepted since the last cut
+	climbFrom time.Time     // when the last cut took effect: the end of its pause
+	past      bool          // the climb has reached ref since the last cut
 	burstSeen int           // requests accepted before the first 429: about the server's burst
 	pending   *cut          // a cut settled when its pause ends
 	onCut     func(PaceCut)
@@ -226,13 +254,19 @@ func (l *Limiter) Throttled(retryAfter time.Duration) {
 		return
 	}
 	l.cutUntil = now.Add(max(hold, minWindow))
-	c := &cut{first: l.ref == 0, probing: l.ref != 0 && l.climbed >= l.span, limit: l.limit, accepted: l.accepted, hold: hold}
+	c := &cut{first: l.ref == 0, probing: l.ref != 0 && l.past, limit: l.limit, accepted: l.accepted, hold: hold}
+	// The server accepts nothing before the pause ends, give or take the
+	// Retry-After's grain: that time belongs to the window the quota was
+	// spent in. A quota counted per minute that answers "come back in
+	// 50 s" gave what it accepted over the whole minute, not over the
+	// seconds the run took to spend it.
+	dead := max(hold-retryAfterGrain, 0)
 	if !l.since.IsZero() {
-		c.window = now.Sub(l.since)
+		c.window = now.Add(dead).Sub(l.since)
 	}
 	l.pending = c
 	l.cuts++ // slots taken at the old rate are void
-	l.since, l.accepted = now, 0
+	l.since, l.accepted = now.Add(dead), 0
 }
 
 // settle applies a pending cut once its pause is over at now.
@@ -242,6 +276,17 @@ func (l *Limiter) settle(now time.Time) {
 		return
 	}
 	l.pending = nil
+	l.cuts++
+	if c.first && c.accepted == 0 {
+		// Nothing was accepted yet (the quota was spent before the run
+		// began): a rate measured now would be 0, which says nothing of
+		// the quota. The pause was the answer; the run goes on at the
+		// rate it was asked for, and learns the quota from the first
+		// 429 that follows an accepted request.
+		l.limit = l.ceiling
+		l.bucket = rate.NewLimiter(l.limit, l.burst)
+		return
+	}
 	measured := c.limit // nothing sent: nothing measured
 	if c.window > 0 {
 		measured = rate.Limit(c.accepted) / rate.Limit(max(c.window, minWindow).Seconds())
@@ -264,8 +309,8 @@ func (l *Limiter) settle(now time.Time) {
 		ref = min(c.limit, max(measured, c.limit/2))
 	}
 	l.ref, l.span, l.climbed = max(ref, l.floor), span, 0
+	l.climbFrom, l.past = l.notBefore, false
 	l.limit = max(ref*decrease, l.floor)
-	l.cuts++
 	if l.onCut != nil {
 		l.onCut(PaceCut{From: c.limit, To: l.limit, Hold: c.hold})
 	}
@@ -290,8 +335,15 @@ func (l *Limiter) Succeeded() {
 		return
 	}
 	l.climbed++
-	// ref + c(n-span)³, through decrease*ref at n = 0.
-	x := float64(l.climbed-l.span) / float64(l.span)
+	// ref·(1 + (1-decrease)·x³), through decrease·ref at x = -1 (the cut)
+	// and ref at x = 0. Up to ref, x counts accepted requests or time,
+	// whichever is further along: a slow quota is regained within
+	// climbTime. Past ref, x is bounded in time too (see probeTime).
+	t := float64(now.Sub(l.climbFrom))
+	x := max(float64(l.climbed)/float64(l.span), t/float64(climbTime)) - 1
+	if x >= 0 {
+		x, l.past = min(x, t/float64(probeTime)), true
+	}
 	r := l.ref * rate.Limit(1+(1-decrease)*x*x*x)
 	l.limit = min(max(r, l.floor), l.ceiling)
 	l.bucket.SetLimitAt(now, l.limit)

@@ -221,8 +221,8 @@ func TestLimiterProbesPastTheReference(t *testing.T) {
 			if l.Limit(); !near(l.ref, rate.Limit(burst)) || l.span != climbEstimated {
 				t.Fatalf("ref %v span %d after the first cut, want %d and %d", l.ref, l.span, burst, climbEstimated)
 			}
-			n := 2 * climbEstimated
-			for range n { // accepted at the reference rate
+			n := 6 * climbEstimated // long enough for probeTime to let the rate past
+			for range n {           // accepted at the reference rate
 				c.advance(time.Duration(float64(time.Second) / float64(burst)))
 				l.Succeeded()
 			}
@@ -265,7 +265,8 @@ func TestLimiterClimbsBackToTheCeilingAndNoFurther(t *testing.T) {
 	if !near(prev, ref) {
 		t.Fatalf("after %d accepted: %v, want back at the reference %v", l.span, prev, ref)
 	}
-	for range 10 * climb {
+	for range 10 * climb { // past the reference, the climb takes time too
+		c.advance(100 * time.Millisecond)
 		l.Succeeded()
 	}
 	if got := l.Limit(); got != 10 {
@@ -379,24 +380,96 @@ type simResult struct {
 // meanwhile), send, report the answer to the Limiter, and after a 429
 // wait Retry-After before trying the row again.
 func simulate(quota, burst int, told rate.Limit, workers, rows int) simResult {
-	const rtt = 2 * time.Millisecond
-	c := &clock{t: epoch}
-	l := NewLimiter(told, 1)
-	l.now = c.now
-	perSec := float64(quota) / 60
 	if burst == 0 {
 		burst = max(quota/60, 1)
 	}
-	tokens, last := float64(burst), epoch
+	return simulateAgainst(&tokenBucket{perSec: float64(quota) / 60, burst: float64(burst), tokens: float64(burst), last: epoch},
+		sim{told: told, workers: workers, rows: rows, rtt: 2 * time.Millisecond})
+}
 
+// quotaModel is a simulated server's quota: take spends one request at
+// now, or says when to come back.
+type quotaModel interface {
+	take(now time.Time) (ok bool, retryAfter time.Duration)
+}
+
+// tokenBucket refills continuously, as the sandbox does.
+type tokenBucket struct {
+	perSec, burst, tokens float64
+	last                  time.Time
+}
+
+func (b *tokenBucket) take(now time.Time) (bool, time.Duration) {
+	b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.perSec)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration(math.Max(1, math.Ceil((1-b.tokens)/b.perSec))) * time.Second
+}
+
+// fixedWindow lets n requests through per window, counted from start;
+// a 429 asks the client back when the window ends (whole seconds).
+// spentUntil answers 429 to everything before it, as when another job
+// has used the quota.
+type fixedWindow struct {
+	n          int
+	window     time.Duration
+	start      time.Time
+	spentUntil time.Time
+	cur        int64 // the window used counts
+	used       int
+}
+
+func (f *fixedWindow) take(now time.Time) (bool, time.Duration) {
+	if now.Before(f.spentUntil) {
+		return false, ceilSecond(f.spentUntil.Sub(now))
+	}
+	w := int64(now.Sub(f.start) / f.window)
+	if w != f.cur {
+		f.cur, f.used = w, 0
+	}
+	if f.used < f.n {
+		f.used++
+		return true, 0
+	}
+	end := f.start.Add(time.Duration(w+1) * f.window)
+	return false, ceilSecond(end.Sub(now))
+}
+
+func ceilSecond(d time.Duration) time.Duration {
+	return max((d+time.Second-1)/time.Second*time.Second, time.Second)
+}
+
+// sim is how a simulated run is made.
+type sim struct {
+	told    rate.Limit
+	workers int
+	rows    int
+	rtt     time.Duration
+	// onAnswer, when set, sees every answer: at, and whether it was a 429.
+	onAnswer func(at time.Time, throttled bool)
+	limiter  func(*Limiter) // called on the new Limiter, when set
+}
+
+// simulateAgainst runs s against server q in simulated time.
+func simulateAgainst(srv quotaModel, s sim) simResult {
+	rtt := s.rtt
+	c := &clock{t: epoch}
+	l := NewLimiter(s.told, 1)
+	l.now = c.now
+	if s.limiter != nil {
+		s.limiter(l)
+	}
 	var (
 		q        events
 		res      simResult
 		nextRow  int
 		finished int
 	)
-	for w := range workers {
-		if nextRow < rows {
+	for w := range s.workers {
+		if nextRow < s.rows {
 			nextRow++
 			heap.Push(&q, event{at: epoch, worker: w, kind: evWait})
 		}
@@ -416,28 +489,29 @@ func simulate(quota, burst int, told rate.Limit, workers, rows int) simResult {
 			// The server takes a token when the request arrives, and
 			// answers a 429 at once but a create after some work.
 			arrive := c.t.Add(rtt / 4)
-			tokens = math.Min(float64(burst), tokens+arrive.Sub(last).Seconds()*perSec)
-			last = arrive
 			res.requests++
 			ev := event{at: c.t.Add(rtt), worker: e.worker, kind: evAccepted}
-			if tokens >= 1 {
-				tokens--
-			} else {
-				ev.at, ev.kind = arrive.Add(rtt/4), evThrottled
-				ev.retryAfter = time.Duration(math.Max(1, math.Ceil((1-tokens)/perSec))) * time.Second
+			if ok, wait := srv.take(arrive); !ok {
+				ev.at, ev.kind, ev.retryAfter = arrive.Add(rtt/4), evThrottled, wait
 			}
 			heap.Push(&q, ev)
 		case evAccepted:
+			if s.onAnswer != nil {
+				s.onAnswer(c.t, false)
+			}
 			l.Succeeded()
 			finished++
-			if finished == rows {
+			if finished == s.rows {
 				res.elapsed = c.t.Sub(epoch)
 			}
-			if nextRow < rows {
+			if nextRow < s.rows {
 				nextRow++
 				heap.Push(&q, event{at: c.t, worker: e.worker, kind: evWait})
 			}
 		case evThrottled:
+			if s.onAnswer != nil {
+				s.onAnswer(c.t, true)
+			}
 			res.throttled++
 			l.Throttled(e.retryAfter)
 			heap.Push(&q, event{at: c.t.Add(e.retryAfter), worker: e.worker, kind: evWait})

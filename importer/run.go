@@ -114,6 +114,11 @@ type Config struct {
 	// 0 means no limit.
 	MaxErrorRate float64
 	MinSample    int
+
+	// StallTimeout stops the run (with ErrAborted and ErrStalled) once
+	// no request has been accepted for this long while rows waited to be
+	// sent; 0 means never.
+	StallTimeout time.Duration
 }
 
 // ErrTooManyErrors is why a run stopped at MaxErrors or MaxErrorRate.
@@ -184,6 +189,7 @@ type runner struct {
 	stop     context.CancelCauseFunc
 	limit    *errorLimit // judged by the workers, as rows finish
 	lastRow  int         // the last row read; the reader's until it ends
+	stall    *stallWatch // nil without a StallTimeout
 }
 
 // Run streams recs through validation and, unless DryRun, the API, and hands
@@ -237,6 +243,10 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 
 	r := &runner{cfg: cfg, reqCtx: requests, stopped: stopping, stop: stopRun,
 		limit: &errorLimit{stopAt: cfg.StopAfterErrors, rate: cfg.MaxErrorRate, min: cfg.MinSample}}
+	if cfg.StallTimeout > 0 && !cfg.DryRun {
+		r.stall = &stallWatch{timeout: cfg.StallTimeout}
+		go r.stall.watch(stopping, stopRun)
+	}
 	var sinkErr error
 	counts := new(tally)
 	deliver := func(res *Result) { // called in input order, from one goroutine

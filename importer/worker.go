@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/capillary-tools/groupimport/importer/capillary"
@@ -75,6 +76,8 @@ func (r *runner) exchange(res *Result, count bool, call func(context.Context) (*
 	judge func(resp *capillary.Response, err error, attempt, throttled int, sent bool) decision) exchanged {
 	var x exchanged
 	tries, throttles := 0, 0
+	r.stall.begin()
+	defer r.stall.end()
 	for {
 		if r.stopped.Err() != nil || r.pace() != nil {
 			x.stopped = true
@@ -184,12 +187,21 @@ func (r *runner) pace() error {
 	return r.cfg.Pacer.Wait(r.stopped)
 }
 
-// feedback tells the pacer how the server took the request.
+// feedback tells the pacer, and the stall watch, how the server took the
+// request.
 func (r *runner) feedback(resp *capillary.Response, d decision) {
-	if r.cfg.Pacer == nil || resp == nil {
+	if resp == nil {
 		return
 	}
-	if d.throttled {
+	// A 429 is a 429 even when it is the one that ends the row.
+	throttled := d.throttled || resp.Status == http.StatusTooManyRequests
+	if throttled || resp.Status < 500 {
+		r.stall.answered(throttled)
+	}
+	if r.cfg.Pacer == nil {
+		return
+	}
+	if throttled {
 		r.cfg.Pacer.Throttled(resp.RetryAfter)
 	} else if resp.Status < 500 {
 		r.cfg.Pacer.Succeeded()

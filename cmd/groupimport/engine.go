@@ -53,6 +53,7 @@ func (o *importOptions) setUp(ctx context.Context, inputPath string, send bool, 
 		Policy:       importer.DefaultPolicy,
 		Timeout:      o.timeout,
 		DrainTimeout: o.drain,
+		StallTimeout: o.stall,
 		Kill:         env.Kill,
 	}
 	e.cfg.Policy.MaxAttempts = o.maxAttempts

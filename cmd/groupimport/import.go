@@ -41,7 +41,7 @@ type importOptions struct {
 	rate                            rateFlag
 	workers, burst, maxAttempts     int
 	maxGroupSize                    int64
-	timeout, drain                  time.Duration
+	timeout, drain, stall           time.Duration
 	dryRun, useSandbox, noProgress  bool
 	overwrite, insecureHTTP         bool
 	resume, allowEmpty              bool
@@ -71,6 +71,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&o.burst, "burst", 1, "requests the limiter may send at once after a pause")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per request")
 	fs.DurationVar(&o.drain, "drain-timeout", 0, "after Ctrl-C, how long requests in flight may finish (default: --timeout)")
+	fs.DurationVar(&o.stall, "stall-timeout", 30*time.Minute, "stop the run (exit 3) once no request has been accepted for this long, as when the quota stays spent (0: never)")
 	fs.IntVar(&o.maxAttempts, "max-attempts", 5, "requests per row on 5xx, timeouts and broken answers, the first included")
 	fs.Int64Var(&o.maxGroupSize, "max-group-size", importer.DefaultMaxGroupSize, "the org's CONF_MAX_FLEET_GROUP_SIZE")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "validate only; send nothing")
@@ -294,6 +295,8 @@ func exitFor(sum importer.Summary, err error, hint string) error {
 			then = "run again"
 		}
 		return &exitError{exitAborted, withHint(err.Error() + ". Every row read is in the results; once the file is complete and nothing writes it, " + then)}
+	case errors.Is(err, importer.ErrStalled):
+		return &exitError{exitAborted, withHint(err.Error() + " (--stall-timeout); the org's quota may be spent by another job: carry on once it is free")}
 	case errors.Is(err, importer.ErrTooManyErrors):
 		return &exitError{exitAborted, withHint(err.Error() + " (--max-errors); see the results for why, fix that, then carry on")}
 	case errors.Is(err, importer.ErrAborted):
@@ -330,6 +333,8 @@ func (o *importOptions) check() error {
 		return usagef("--max-attempts %d: want at least 1 (the first try counts)", o.maxAttempts)
 	case o.timeout <= 0:
 		return usagef("--timeout %s: want a positive duration such as 30s", o.timeout)
+	case o.stall < 0:
+		return usagef("--stall-timeout %s: want a duration such as 30m, or 0 never to stop", o.stall)
 	case o.maxGroupSize < 1:
 		return usagef("--max-group-size %d: want a positive number", o.maxGroupSize)
 	case o.resume && o.overwrite:

@@ -19,6 +19,7 @@ credentials it prints.
 
 Examples:
   groupimport sandbox --addr 127.0.0.1:8080 --quota 600
+  groupimport sandbox --quota 1000 --quota-window 1m --quota-spent-for 30s
   groupimport sandbox --api legacy
   groupimport sandbox --error-rate 0.1 --drop-rate 0.02 --latency 20ms
 `
@@ -43,6 +44,8 @@ func runSandbox(ctx context.Context, args []string, env *Env) error {
 	fs.StringVar(&cfg.API, "api", sandbox.APICurrent, "contract of the lookup and update: current, legacy")
 	fs.IntVar(&cfg.RatePerMinute, "quota", 0, "requests per minute per credential before 429 (0: unlimited)")
 	fs.IntVar(&cfg.RateBurst, "quota-burst", 0, "requests a credential may send at once (default: quota/60)")
+	fs.DurationVar(&cfg.QuotaWindow, "quota-window", 0, "count the quota per fixed window of this `DURATION` (a 429 asks back for the window's end) instead of in a bucket")
+	fs.DurationVar(&cfg.QuotaSpentFor, "quota-spent-for", 0, "answer 429 to everything for this `DURATION` after starting, as if another job had spent the quota")
 	fs.StringVar(&cfg.RetryAfter, "retry-after", sandbox.RetryAfterSeconds, "how 429 says when to return: seconds, http-date, none")
 	fs.IntVar(&cfg.ConflictStatus, "conflict-status", 400, "HTTP status of a 1633 answer")
 	fs.IntVar(&cfg.MaxGroupSize, "max-group-size", sandbox.DefaultMaxGroupSize, "the org's CONF_MAX_FLEET_GROUP_SIZE")

@@ -82,6 +82,17 @@ type Config struct {
 	RatePerMinute int
 	// RateBurst is the bucket's capacity. Default RatePerMinute/60, at least 1.
 	RateBurst int
+	// QuotaWindow, when set, counts the quota per fixed window of this
+	// length instead of in a bucket: RatePerMinute scaled to the window
+	// (at least 1) per credential, the windows counted from the server's
+	// start, and a 429 asks the client back when the window ends, as an
+	// API with a quota "per minute" may. RateBurst is then unused.
+	QuotaWindow time.Duration
+	// QuotaSpentFor answers 429 to every /v2 request for this long after
+	// the server starts, asking the client back when it ends, as when
+	// another job has spent the quota. It applies with or without
+	// RatePerMinute.
+	QuotaSpentFor time.Duration
 	// RetryAfter is how a 429 says when to come back: RetryAfterSeconds
 	// (default), RetryAfterHTTPDate or RetryAfterNone.
 	RetryAfter string
@@ -163,6 +174,12 @@ func (c Config) Validate() error {
 	}
 	if c.RateBurst < 0 {
 		errs = append(errs, fmt.Errorf("rate burst %d is negative", c.RateBurst))
+	}
+	if c.QuotaWindow < 0 || c.QuotaSpentFor < 0 {
+		errs = append(errs, fmt.Errorf("quota window %v or spent-for %v is negative", c.QuotaWindow, c.QuotaSpentFor))
+	}
+	if c.QuotaWindow > 0 && c.RatePerMinute == 0 {
+		errs = append(errs, errors.New("a quota window needs a rate per minute"))
 	}
 	switch c.RetryAfter {
 	case "", RetryAfterSeconds, RetryAfterHTTPDate, RetryAfterNone:

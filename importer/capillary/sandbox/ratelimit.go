@@ -7,34 +7,60 @@ import (
 	"time"
 )
 
-// limiter is one token bucket per credential. It is written here rather
-// than taken from golang.org/x/time/rate because the sandbox must say, in
-// Retry-After, exactly when the next token appears on its injectable clock.
+// limiter is one token bucket per credential, or with a window one count
+// per credential and window. It is written here rather than taken from
+// golang.org/x/time/rate because the sandbox must say, in Retry-After,
+// exactly when the next token appears on its injectable clock.
 type limiter struct {
 	mu      sync.Mutex
-	perSec  float64
+	perSec  float64 // 0: unlimited once the quota is no longer spent
 	burst   float64
 	buckets map[string]*bucket
+
+	start      time.Time     // when the server started: windows count from it
+	window     time.Duration // a fixed window, or 0 for the bucket
+	perWindow  int
+	spentUntil time.Time // every quota is spent until then; zero for never
 }
 
 type bucket struct {
 	tokens float64
 	last   time.Time
+	win    int64 // the window used counts, with a fixed window
+	used   int
 }
 
-func newLimiter(perMinute, burst int) *limiter {
-	return &limiter{
-		perSec:  float64(perMinute) / 60,
-		burst:   float64(burst),
+func newLimiter(cfg Config, start time.Time) *limiter {
+	l := &limiter{
+		perSec:  float64(cfg.RatePerMinute) / 60,
+		burst:   float64(cfg.RateBurst),
 		buckets: make(map[string]*bucket),
+		start:   start,
+		window:  cfg.QuotaWindow,
 	}
+	if cfg.QuotaSpentFor > 0 {
+		l.spentUntil = start.Add(cfg.QuotaSpentFor)
+	}
+	if l.window > 0 {
+		l.perWindow = max(int(int64(cfg.RatePerMinute)*int64(l.window)/int64(time.Minute)), 1)
+	}
+	return l
 }
 
-// take spends one token of cred's bucket at now. When none is left it
+// take spends one request of cred's quota at now. When none is left it
 // reports how long until one is.
 func (l *limiter) take(cred string, now time.Time) (wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if now.Before(l.spentUntil) {
+		return l.spentUntil.Sub(now), false
+	}
+	if l.perSec == 0 {
+		return 0, true
+	}
+	if l.window > 0 {
+		return l.takeWindow(cred, now)
+	}
 	b := l.buckets[cred]
 	if b == nil {
 		b = &bucket{tokens: l.burst, last: now}
@@ -50,6 +76,25 @@ func (l *limiter) take(cred string, now time.Time) (wait time.Duration, ok bool)
 		return 0, true
 	}
 	return time.Duration((1 - b.tokens) / l.perSec * float64(time.Second)), false
+}
+
+// takeWindow counts cred's requests in the window now falls in; when the
+// window's share is spent, the wait is until the window ends.
+func (l *limiter) takeWindow(cred string, now time.Time) (time.Duration, bool) {
+	b := l.buckets[cred]
+	if b == nil {
+		b = &bucket{}
+		l.buckets[cred] = b
+	}
+	w := int64(max(now.Sub(l.start), 0) / l.window)
+	if w != b.win {
+		b.win, b.used = w, 0
+	}
+	if b.used < l.perWindow {
+		b.used++
+		return 0, true
+	}
+	return l.start.Add(time.Duration(w+1) * l.window).Sub(now), false
 }
 
 // writeThrottled answers 429, telling the client to come back after wait in

@@ -108,12 +108,44 @@ func TestRateLimitOAuthKey(t *testing.T) {
 }
 
 func TestLimiterClockBackwards(t *testing.T) {
-	l := newLimiter(60, 1)
+	l := newLimiter(Config{RatePerMinute: 60, RateBurst: 1}, docsMoment)
 	now := docsMoment
 	if _, ok := l.take("k", now); !ok {
 		t.Fatal("first take refused")
 	}
 	if wait, ok := l.take("k", now.Add(-time.Hour)); ok || wait != time.Second {
 		t.Errorf("take after the clock went back = %v, %v; want refused, 1s", wait, ok)
+	}
+}
+
+// TestLimiterWindowAndSpentQuota: with QuotaWindow the quota is counted
+// per window from the server's start and a 429 asks back for the window's
+// end; with QuotaSpentFor everything is refused until then.
+func TestLimiterWindowAndSpentQuota(t *testing.T) {
+	start := docsMoment
+	l := newLimiter(Config{RatePerMinute: 120, QuotaWindow: 10 * time.Second, QuotaSpentFor: 5 * time.Second}, start)
+	if wait, ok := l.take("k", start.Add(time.Second)); ok || wait != 4*time.Second {
+		t.Fatalf("while spent: %v, %v; want refused, 4s", wait, ok)
+	}
+	for i := range 20 { // 120/min is 20 per 10 s window
+		if _, ok := l.take("k", start.Add(6*time.Second)); !ok {
+			t.Fatalf("request %d of the window refused", i+1)
+		}
+	}
+	if wait, ok := l.take("k", start.Add(6*time.Second)); ok || wait != 4*time.Second {
+		t.Fatalf("past the window's share: %v, %v; want refused until the window ends, 4s", wait, ok)
+	}
+	if _, ok := l.take("other", start.Add(6*time.Second)); !ok {
+		t.Fatal("another credential's quota is its own")
+	}
+	if _, ok := l.take("k", start.Add(10*time.Second)); !ok {
+		t.Fatal("the next window refused")
+	}
+	unlimited := newLimiter(Config{QuotaSpentFor: time.Second}, start)
+	if _, ok := unlimited.take("k", start); ok {
+		t.Fatal("spent quota accepted")
+	}
+	if _, ok := unlimited.take("k", start.Add(time.Second)); !ok {
+		t.Fatal("no quota after the spent time, but refused")
 	}
 }

@@ -73,8 +73,8 @@ func New(cfg Config) *Server {
 	}
 	s.catalogueJSON = catalogueBody(cfg)
 	s.auth.init(cfg)
-	if cfg.RatePerMinute > 0 {
-		s.limiter = newLimiter(cfg.RatePerMinute, cfg.RateBurst)
+	if cfg.RatePerMinute > 0 || cfg.QuotaSpentFor > 0 {
+		s.limiter = newLimiter(cfg, s.now())
 	}
 	s.faults.set(cfg.Faults)
 	s.store.init()
@@ -233,8 +233,14 @@ func (s *Server) WriteBanner(w io.Writer) {
 	for _, key := range sortedKeys(clients) {
 		fmt.Fprintf(w, "  OAuth:      key %q, secret %q (POST %s)\n", key, clients[key], TokenPath)
 	}
-	if s.cfg.RatePerMinute > 0 {
+	switch {
+	case s.cfg.RatePerMinute > 0 && s.cfg.QuotaWindow > 0:
+		fmt.Fprintf(w, "  Rate limit: %d requests/minute per credential, counted per %v window\n", s.cfg.RatePerMinute, s.cfg.QuotaWindow)
+	case s.cfg.RatePerMinute > 0:
 		fmt.Fprintf(w, "  Rate limit: %d requests/minute per credential, burst %d\n", s.cfg.RatePerMinute, s.cfg.RateBurst)
+	}
+	if s.cfg.QuotaSpentFor > 0 {
+		fmt.Fprintf(w, "  Quota spent for the first %v: every request answered 429 until then\n", s.cfg.QuotaSpentFor)
 	}
 	for _, g := range s.cfg.Groups {
 		fmt.Fprintf(w, "  Known group: %s (a create of it answers 1633)\n", g.ExternalID)
@@ -302,7 +308,11 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
 	if s.limiter != nil {
 		now := s.now()
 		if wait, ok := s.limiter.take(cred, now); !ok {
-			s.writeThrottled(w, now, wait, fmt.Sprintf("Rate limit of %d requests per minute exceeded.", s.cfg.RatePerMinute))
+			msg := "Rate limit exceeded."
+			if s.cfg.RatePerMinute > 0 {
+				msg = fmt.Sprintf("Rate limit of %d requests per minute exceeded.", s.cfg.RatePerMinute)
+			}
+			s.writeThrottled(w, now, wait, msg)
 			return false
 		}
 	}
