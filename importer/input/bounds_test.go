@@ -161,9 +161,12 @@ func TestCSVRecordsSplitAsEncodingCSVUnderTheCap(t *testing.T) {
 		"a\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r",
 		"a\nb§\"bb\nb\"§bbbbbbbbbbbbbbbbbbbbbbbb\nc\n",
 		"a\nb\xc2\"bb\nb\"§bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"\xc2\nc\n",
+		// Records in batches across the buffer's end, NUL bytes among them.
+		strings.Repeat("\"a\",\"b\nc\"\r\n\n", 5000) + "\"x\x00\",1\n" + strings.Repeat("\"d\",e\n", 3000) +
+			strings.Repeat("f,g\n", 3000) + "\"h\",\x00\n\"i\",j\n\"unclosed\n" + strings.Repeat("k,l\n", 100),
 	} {
 		for _, d := range []rune{',', ';', '§'} {
-			for _, limit := range []int{8, 16, 21, 40} {
+			for _, limit := range []int{8, 16, 21, 40, MaxRow} {
 				sameAsEncodingCSVCapped(t, in, d, limit)
 			}
 		}

@@ -28,6 +28,8 @@ type CSVRecords struct {
 	br    *bufio.Reader
 	r     *csv.Reader // reads feed
 	feed  feed
+	fed   int    // records in feed that r has not read yet
+	ends  []int  // where the records batch found end
 	comma byte   // the delimiter when it is one byte, else 0: r reads every line
 	delim []byte // the delimiter in UTF-8
 	max   int    // MaxRow; smaller in tests
@@ -77,21 +79,31 @@ func (c *CSVRecords) Offset() int64 { return c.r.InputOffset() + c.bytes }
 // Next implements importer.Records.
 func (c *CSVRecords) Next() ([]string, int, error) {
 	for {
-		rec, line, ok, err := c.split()
-		if err != nil {
-			return nil, line, err
+		var rec []string
+		var line int
+		var ok bool
+		if c.fed == 0 {
+			var err error
+			if rec, line, ok, err = c.split(); err != nil {
+				return nil, line, err
+			}
 		}
 		if !ok {
-			skipped, err := c.gather()
-			if err != nil {
-				return nil, 0, err
+			if c.fed == 0 {
+				skipped, err := c.gather()
+				if err != nil {
+					return nil, 0, err
+				}
+				if skipped != nil {
+					return nil, skipped.Row, skipped
+				}
 			}
-			if skipped != nil {
-				return nil, skipped.Row, skipped
-			}
+			c.fed--
+			var err error
 			if rec, err = c.r.Read(); err != nil {
 				if err == io.EOF {
-					continue // a record blank to encoding/csv: a carriage return at the end
+					c.fed = 0 // a record blank to encoding/csv: a carriage return at the end
+					continue
 				}
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {

@@ -15,8 +15,8 @@ import (
 // leaves out.
 const rowBreak = len("\r\n")
 
-// feed is what encoding/csv reads: one record at a time, handed to it by
-// gather. It never reads past the record, so what it keeps is bounded by
+// feed is what encoding/csv reads: whole records, handed to it by gather.
+// It holds nothing past them, so what encoding/csv keeps is bounded by
 // MaxRow.
 type feed struct{ b []byte }
 
@@ -29,14 +29,19 @@ func (f *feed) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// gather takes the next record from br, as encoding/csv would delimit
-// it, and hands it to encoding/csv through feed. A record over the cap,
-// or one holding a NUL byte, is skipped instead and comes back as the
-// row's error: of a record over the cap only its first bytes are kept,
-// for the message, and the rest is read and dropped. io.EOF at the end.
+// gather takes the next records from br, as encoding/csv would delimit
+// them, and hands them to encoding/csv through feed, setting fed to how
+// many. A record over the cap, or one holding a NUL byte, is skipped
+// instead and comes back as the row's error: of a record over the cap
+// only its first bytes are kept, for the message, and the rest is read
+// and dropped. io.EOF at the end.
 func (c *CSVRecords) gather() (*importer.RowError, error) {
+	c.feed.b = nil // read by now, unless encoding/csv disagrees on where a record ends
 	if err := c.skipBlank(); err != nil {
 		return nil, err
+	}
+	if c.fed = c.batch(); c.fed > 0 {
+		return nil, nil
 	}
 	s := rowScan{comma: c.delim}
 	c.row = c.row[:0]
@@ -45,7 +50,7 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 		size  int64
 		lines int
 		nul   bool
-		over  bool
+		over  bool // over the cap: the bytes are counted and dropped
 		quote = -1 // the line in the record of a quoted cell open at the cap
 		done  bool
 		last  [2]byte // the record's last two bytes
@@ -71,13 +76,16 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 			c.row = append(c.row, part...)
 		default:
 			over = true
+			lines = bytes.Count(c.row, newline)
 			c.row = append(c.row, part[:c.max+rowBreak-len(c.row)]...)
 			if s.state == scanQuoted && s.opened < int64(len(c.row)) {
-				quote = bytes.Count(c.row[:s.opened], []byte{'\n'})
+				quote = bytes.Count(c.row[:s.opened], newline)
 			}
 		}
+		if over {
+			lines += bytes.Count(part, newline)
+		}
 		nul = nul || bytes.IndexByte(part, 0) >= 0
-		lines += bytes.Count(part, []byte{'\n'})
 		size += int64(n)
 		if n >= 2 {
 			last = [2]byte{part[n-2], part[n-1]}
@@ -100,15 +108,19 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 		length -= 2
 	case last[1] == '\n':
 		length--
-	default:
-		lines++ // the last line, without a line break
 	}
-	over = over || length > int64(c.max)
-	if !over && !nul {
-		c.feed.b = text
+	if length <= int64(c.max) && !nul {
+		c.feed.b, c.fed = text, 1
 		return nil, nil
 	}
 
+	if !over {
+		lines = bytes.Count(text, newline)
+		over = length > int64(c.max)
+	}
+	if last[1] != '\n' {
+		lines++ // the last line, without a line break
+	}
 	start := c.line + 1
 	row := start - c.extra
 	c.line += lines
@@ -127,8 +139,63 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 	}
 	i := bytes.IndexByte(text, 0)
 	before := text[:i]
-	line := start + bytes.Count(before, []byte{'\n'})
+	line := start + bytes.Count(before, newline)
 	return &importer.RowError{Row: row, Err: nulError(line, i-bytes.LastIndexByte(before, '\n'))}, nil
+}
+
+var newline = []byte{'\n'}
+
+// batch hands encoding/csv the records br's buffer holds whole, at once,
+// up to the first that is not for it: one without a quote (split reads
+// those, faster), over the cap, holding a NUL byte, or ending past the
+// buffer. It returns how many it handed over.
+func (c *CSVRecords) batch() int {
+	p, _ := c.peek()
+	c.ends = c.ends[:0]
+	for off := 0; off < len(p); {
+		switch {
+		case p[off] == '\n':
+			off++ // an empty line, which encoding/csv skips
+			continue
+		case p[off] == '\r' && off+1 < len(p) && p[off+1] == '\n':
+			off += 2
+			continue
+		}
+		s := rowScan{comma: c.delim}
+		n, done := s.scan(p[off:])
+		if !done || (c.comma != 0 && !s.quoted) || n-lineBreak(p[off:off+n]) > c.max {
+			break
+		}
+		off += n
+		c.ends = append(c.ends, off)
+	}
+	k := len(c.ends)
+	if k == 0 {
+		return 0
+	}
+	if i := bytes.IndexByte(p[:c.ends[k-1]], 0); i >= 0 {
+		for k > 0 && c.ends[k-1] > i {
+			k--
+		}
+		if k == 0 {
+			return 0
+		}
+	}
+	// Nothing reads br again before encoding/csv has read these.
+	c.feed.b = p[:c.ends[k-1]]
+	c.br.Discard(c.ends[k-1])
+	return k
+}
+
+// lineBreak is the length of the line break that ends p.
+func lineBreak(p []byte) int {
+	switch {
+	case bytes.HasSuffix(p, []byte("\r\n")):
+		return 2
+	case bytes.HasSuffix(p, newline):
+		return 1
+	}
+	return 0
 }
 
 // peek returns what br holds, reading more when it holds nothing.

@@ -27,6 +27,7 @@ type rowScan struct {
 	// opened is the offset in the record of the last quoted cell opened;
 	// n is the offset of the bytes scan is given.
 	opened, n int64
+	quoted    bool // the record holds a quote
 }
 
 type scanState uint8
@@ -55,7 +56,7 @@ func (s *rowScan) step(p []byte) (int, bool) {
 		case scanField:
 			switch p[i] {
 			case '"':
-				s.state, s.opened = scanQuoted, s.n+int64(i)
+				s.state, s.opened, s.quoted = scanQuoted, s.n+int64(i), true
 				i++
 			case '\n':
 				return i + 1, true
@@ -69,6 +70,7 @@ func (s *rowScan) step(p []byte) (int, bool) {
 				line = line[:end]
 			}
 			q := bytes.IndexByte(line, '"')
+			s.quoted = s.quoted || q >= 0
 			switch {
 			case q < 0 && end >= 0:
 				return i + end + 1, true
