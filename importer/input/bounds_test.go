@@ -1,6 +1,7 @@
 package input
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/capillary-tools/groupimport/importer"
 )
@@ -161,15 +163,18 @@ func TestCSVRecordsSplitAsEncodingCSVUnderTheCap(t *testing.T) {
 		"a\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r",
 		"a\nb§\"bb\nb\"§bbbbbbbbbbbbbbbbbbbbbbbb\nc\n",
 		"a\nb\xc2\"bb\nb\"§bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"\xc2\nc\n",
-		// Records in batches across the buffer's end, NUL bytes among them.
-		strings.Repeat("\"a\",\"b\nc\"\r\n\n", 5000) + "\"x\x00\",1\n" + strings.Repeat("\"d\",e\n", 3000) +
-			strings.Repeat("f,g\n", 3000) + "\"h\",\x00\n\"i\",j\n\"unclosed\n" + strings.Repeat("k,l\n", 100),
 	} {
 		for _, d := range []rune{',', ';', '§'} {
 			for _, limit := range []int{8, 16, 21, 40, MaxRow} {
 				sameAsEncodingCSVCapped(t, in, d, limit)
 			}
 		}
+	}
+	// Records in batches across the buffer's end, NUL bytes among them.
+	in := strings.Repeat("\"a\",\"b\nc\"\r\n\n", 5000) + "\"x\x00\",1\n" + strings.Repeat("\"d\",e\n", 3000) +
+		strings.Repeat("f,g\n", 3000) + "\"h\",\x00\n\"i\",j\n\"unclosed\n" + strings.Repeat("k,l\n", 100)
+	for _, limit := range []int{8, MaxRow} {
+		sameAsEncodingCSVCapped(t, in, ',', limit)
 	}
 }
 
@@ -182,7 +187,9 @@ func sameAsEncodingCSVCapped(t *testing.T, data string, delim rune, limit int) {
 	cr := csv.NewReader(strings.NewReader(data))
 	cr.Comma, cr.FieldsPerRecord, cr.ReuseRecord = delim, -1, true
 	want := listing(t, &refRecords{r: cr}, len(data))
-	c := NewCSVRecords(strings.NewReader(data), delim)
+	// The buffer is reused: the exhaustive tests read many inputs.
+	testBuffer.Reset(strings.NewReader(data))
+	c := newCSVRecords(testBuffer, delim)
 	c.max = limit
 	got := listing(t, c, len(data))
 	for i, j := 0, 0; i < len(got) || j < len(want); i++ {
@@ -205,6 +212,8 @@ func sameAsEncodingCSVCapped(t *testing.T, data string, delim rune, limit int) {
 		}
 	}
 }
+
+var testBuffer = bufio.NewReaderSize(nil, csvBuffer)
 
 // record is one step of a listing.
 type record struct {
@@ -247,22 +256,31 @@ func FuzzCSVRecordsUnderTheCap(f *testing.F) {
 }
 
 // TestCSVRecordsEveryShortInput compares CSVRecords with encoding/csv on
-// every input of up to five bytes made of what CSV syntax is made of,
-// under caps that cut rows anywhere, with a one-byte delimiter and with
-// one of two bytes (whose bytes also come one at a time).
+// every input of up to five bytes (four with a delimiter of two bytes)
+// made of what CSV syntax is made of, under a cap that cuts rows anywhere
+// and under MaxRow. Up to six bytes, rowScan must end records in the same
+// places, broken or not, whether it is given the input at once or a byte at a
+// time, as a record that spans the end of the buffer is given to it.
 func TestCSVRecordsEveryShortInput(t *testing.T) {
 	for _, c := range []struct {
 		delim    rune
 		alphabet string
+		read     int // the longest input read
 	}{
-		{',', "a,\"\n\r\x00"},
-		{'§', "a\xc2\xa7\"\n\r"},
+		{',', "a,\"\n\r\x00", 5},
+		{'§', "a\xc2\xa7\"\n\r", 4},
 	} {
-		buf := make([]byte, 0, 5)
+		buf := make([]byte, 0, 6)
 		var walk func()
 		walk = func() {
-			for _, limit := range []int{2, MaxRow} {
-				sameAsEncodingCSVCapped(t, string(buf), c.delim, limit)
+			whole, bytewise := scanEnds(buf, c.delim, len(buf)+1), scanEnds(buf, c.delim, 1)
+			if whole != bytewise {
+				t.Fatalf("%q: at once %s, a byte at a time %s", buf, whole, bytewise)
+			}
+			if len(buf) <= c.read {
+				for _, limit := range []int{2, MaxRow} {
+					sameAsEncodingCSVCapped(t, string(buf), c.delim, limit)
+				}
 			}
 			if len(buf) == cap(buf) {
 				return
@@ -275,4 +293,23 @@ func TestCSVRecordsEveryShortInput(t *testing.T) {
 		}
 		walk()
 	}
+}
+
+// scanEnds lists where rowScan ends each record of data, and in which
+// state, given the bytes chunk at a time.
+func scanEnds(data []byte, delim rune, chunk int) string {
+	var out strings.Builder
+	for off := 0; off < len(data); {
+		s := rowScan{comma: utf8.AppendRune(nil, delim)}
+		start := off
+		for off < len(data) {
+			n, done := s.scan(data[off:min(len(data), off+chunk)])
+			off += n
+			if done {
+				break
+			}
+		}
+		fmt.Fprintf(&out, "[%d:%d broken %v quoted %v] ", start, off, s.broken(), s.quoted)
+	}
+	return out.String()
 }

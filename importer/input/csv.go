@@ -59,10 +59,15 @@ const csvBuffer = 64 << 10
 
 // NewCSVRecords reads CSV from r with the given delimiter (0 means ',').
 func NewCSVRecords(r io.Reader, delimiter rune) *CSVRecords {
+	return newCSVRecords(bufio.NewReaderSize(r, csvBuffer), delimiter)
+}
+
+// newCSVRecords reads CSV from br, a *bufio.Reader of csvBuffer bytes.
+func newCSVRecords(br *bufio.Reader, delimiter rune) *CSVRecords {
 	if delimiter == 0 {
 		delimiter = ','
 	}
-	c := &CSVRecords{br: bufio.NewReaderSize(r, csvBuffer), delim: utf8.AppendRune(nil, delimiter), max: MaxRow}
+	c := &CSVRecords{br: br, delim: utf8.AppendRune(nil, delimiter), max: MaxRow}
 	c.r = csv.NewReader(&c.feed)
 	c.r.Comma = delimiter
 	c.r.FieldsPerRecord = -1 // the validator reports a wrong field count per row
