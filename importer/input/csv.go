@@ -86,15 +86,13 @@ func (c *CSVRecords) Next() ([]string, int, error) {
 	for {
 		var rec []string
 		var line int
-		var ok bool
+		var ok bool // split read the record
 		if c.fed == 0 {
 			var err error
 			if rec, line, ok, err = c.split(); err != nil {
 				return nil, line, err
 			}
-		}
-		if !ok {
-			if c.fed == 0 {
+			if !ok {
 				skipped, err := c.gather()
 				if err != nil {
 					return nil, 0, err
@@ -103,6 +101,8 @@ func (c *CSVRecords) Next() ([]string, int, error) {
 					return nil, skipped.Row, skipped
 				}
 			}
+		}
+		if !ok {
 			c.fed--
 			var err error
 			if rec, err = c.r.Read(); err != nil {
