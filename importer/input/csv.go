@@ -14,21 +14,35 @@ import (
 )
 
 // CSVRecords reads CSV with encoding/csv's rules, streaming: memory does
-// not grow with the file. It implements importer.Records.
+// not grow with the file, nor with a row: a row over MaxRow bytes, or one
+// holding a NUL byte, is one *importer.RowError, skipped without being
+// held in memory.
 //
 // Most lines of a spreadsheet's CSV hold no quote, and encoding/csv spends
 // most of its time on what quotes make possible. A line without one is
-// split here, as encoding/csv would split it; every other line, and a last
-// line without a newline, is left to encoding/csv, which reads from the
-// same buffer. Line numbers and offsets add up both.
+// split here, as encoding/csv would split it. Every other record, and a
+// last line without a newline, is delimited here by rowScan and, when it
+// is within the cap, handed whole to encoding/csv, which reads nothing
+// else. Line numbers and offsets add up both.
 type CSVRecords struct {
-	br    *bufio.Reader // shared with r
-	r     *csv.Reader
-	comma byte // the delimiter when it is one byte, else 0: r reads every line
+	br    *bufio.Reader
+	r     *csv.Reader // reads feed
+	feed  feed
+	fed   int    // records in feed that r has not read yet
+	ends  []int  // where the records batch found end
+	comma byte   // the delimiter when it is one byte, else 0: r reads every line
+	delim []byte // the delimiter in UTF-8
+	max   int    // MaxRow; smaller in tests
 	rec   []string
 	// pending are whole lines without a quote taken from br for split,
-	// which encoding/csv is not to read.
+	// which encoding/csv is not to read; nul says they hold a NUL byte.
 	pending string
+	nul     bool
+	// row gathers a record that spans the end of br's buffer.
+	row []byte
+	// err is a failure to read the input, returned once the rows before
+	// it are.
+	err error
 	// lines and bytes are what was read here, past r's own counts.
 	lines int
 	bytes int64
@@ -39,22 +53,25 @@ type CSVRecords struct {
 	extra int
 }
 
-// csvBuffer holds the lines being read; a line longer than it is left to
-// encoding/csv.
+// csvBuffer holds the lines being read; a line longer than it is gathered
+// for encoding/csv, up to MaxRow.
 const csvBuffer = 64 << 10
 
 // NewCSVRecords reads CSV from r with the given delimiter (0 means ',').
 func NewCSVRecords(r io.Reader, delimiter rune) *CSVRecords {
+	return newCSVRecords(bufio.NewReaderSize(r, csvBuffer), delimiter)
+}
+
+// newCSVRecords reads CSV from br, a *bufio.Reader of csvBuffer bytes.
+func newCSVRecords(br *bufio.Reader, delimiter rune) *CSVRecords {
 	if delimiter == 0 {
 		delimiter = ','
 	}
-	// A *bufio.Reader this large is used as it is, by csv.NewReader too.
-	br := bufio.NewReaderSize(r, csvBuffer)
-	cr := csv.NewReader(br)
-	cr.Comma = delimiter
-	cr.FieldsPerRecord = -1 // the validator reports a wrong field count per row
-	cr.ReuseRecord = true
-	c := &CSVRecords{br: br, r: cr}
+	c := &CSVRecords{br: br, delim: utf8.AppendRune(nil, delimiter), max: MaxRow}
+	c.r = csv.NewReader(&c.feed)
+	c.r.Comma = delimiter
+	c.r.FieldsPerRecord = -1 // the validator reports a wrong field count per row
+	c.r.ReuseRecord = true
 	if delimiter < utf8.RuneSelf && delimiter != '\r' && delimiter != '\n' && delimiter != '"' {
 		c.comma = byte(delimiter)
 	}
@@ -67,10 +84,32 @@ func (c *CSVRecords) Offset() int64 { return c.r.InputOffset() + c.bytes }
 // Next implements importer.Records.
 func (c *CSVRecords) Next() ([]string, int, error) {
 	for {
-		rec, line, ok := c.split()
+		var rec []string
+		var line int
+		var ok bool // split read the record
+		if c.fed == 0 {
+			var err error
+			if rec, line, ok, err = c.split(); err != nil {
+				return nil, line, err
+			}
+			if !ok {
+				skipped, err := c.gather()
+				if err != nil {
+					return nil, 0, err
+				}
+				if skipped != nil {
+					return nil, skipped.Row, skipped
+				}
+			}
+		}
 		if !ok {
+			c.fed--
 			var err error
 			if rec, err = c.r.Read(); err != nil {
+				if err == io.EOF {
+					c.fed = 0 // a record blank to encoding/csv: a carriage return at the end
+					continue
+				}
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
 					// encoding/csv counts only the lines it read.
@@ -119,14 +158,14 @@ func (c *CSVRecords) Next() ([]string, int, error) {
 // lines are skipped, cells are what lies between delimiters. ok is false
 // when the next line is for encoding/csv: it has a quote, it is the last
 // one and has no newline, it is longer than the buffer, or the delimiter
-// is not a single byte.
-func (c *CSVRecords) split() (rec []string, line int, ok bool) {
+// is not a single byte. A line holding a NUL byte is a *importer.RowError.
+func (c *CSVRecords) split() (rec []string, line int, ok bool, err error) {
 	if c.comma == 0 {
-		return nil, 0, false
+		return nil, 0, false, nil
 	}
 	for {
 		if c.pending == "" && !c.take() {
-			return nil, 0, false
+			return nil, 0, false, nil
 		}
 		n := strings.IndexByte(c.pending, '\n')
 		text := c.pending[:n]
@@ -140,6 +179,12 @@ func (c *CSVRecords) split() (rec []string, line int, ok bool) {
 		if len(text) == 0 {
 			continue
 		}
+		if c.nul {
+			if i := strings.IndexByte(text, 0); i >= 0 {
+				row := c.line - c.extra
+				return nil, row, true, &importer.RowError{Row: row, Err: nulError(c.line, i+1)}
+			}
+		}
 		rec = c.rec[:0]
 		for {
 			i := strings.IndexByte(text, c.comma)
@@ -150,7 +195,7 @@ func (c *CSVRecords) split() (rec []string, line int, ok bool) {
 			text = text[i+1:]
 		}
 		c.rec = append(rec, text)
-		return c.rec, c.line, true
+		return c.rec, c.line, true, nil
 	}
 }
 
@@ -165,7 +210,7 @@ const chunk = 1 << 10
 func (c *CSVRecords) take() bool {
 	buf, _ := c.br.Peek(c.br.Buffered())
 	if bytes.IndexByte(buf, '\n') < 0 {
-		buf, _ = c.br.Peek(csvBuffer) // fill it; at the end, encoding/csv reads the rest
+		buf, _ = c.br.Peek(csvBuffer) // fill it; at the end, gather reads the rest
 	}
 	win := buf[:min(len(buf), chunk)]
 	quote := bytes.IndexByte(win, '"')
@@ -182,6 +227,7 @@ func (c *CSVRecords) take() bool {
 		end = n + 1
 	}
 	c.pending = string(buf[:end])
+	c.nul = bytes.IndexByte(buf[:end], 0) >= 0
 	c.br.Discard(end)
 	return true
 }

@@ -43,7 +43,13 @@
 //
 // Rows whose cells are all empty are not data, in both formats. A row that
 // cannot be read (broken quoting, a cell beyond the last named column of a
-// sheet) comes out as an *importer.RowError and reading goes on after it.
+// sheet, a CSV row over MaxRow bytes or holding a NUL byte) comes out as an
+// *importer.RowError and reading goes on after it. A CSV row over MaxRow is
+// read past in constant memory, whatever its length: a runaway cell, a
+// quote left open over the rest of the file, a tail of zero bytes. NUL
+// bytes in the first 64 KiB make a file binary; past them, each row that
+// holds one is invalid, so that a file damaged or padded with zero bytes
+// loses only the rows they touch.
 // A CSV file that has the importer.ErrorColumn is one this tool wrote for
 // the rows to fix: the quote it put before a cell a spreadsheet would run
 // as a formula is taken off again.
