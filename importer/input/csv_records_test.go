@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/capillary-tools/groupimport/importer"
 )
@@ -226,6 +227,45 @@ func BenchmarkCSVRecordsQuoted(b *testing.B) {
 				if _, _, err := recs.Next(); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// TestCSVRecordsReadErrorCutsNoRow: a record that a failed read cuts off
+// (the file found changed, a disk error) is not a row: the rows before it
+// are read, then the error comes, and again at every call after it. Only
+// the end of the input ends a record without a line break.
+func TestCSVRecordsReadErrorCutsNoRow(t *testing.T) {
+	failed := errors.New("read failed")
+	long := strings.Repeat("y", csvBuffer+100) // past the buffer: gathered
+	for name, cut := range map[string]string{
+		"unterminated line":  "c,Gamma,3",
+		"open quoted cell":   "c,\"Gam\nma",
+		"line past a buffer": "c," + long,
+		"row over the cap":   "c," + long + long,
+		"closed quote":       "c,\"Gamma\",3",
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := io.MultiReader(strings.NewReader("a,Alpha,1\nb,\"Beta\",2\n"+cut), iotest.ErrReader(failed))
+			r := NewCSVRecords(in, 0)
+			r.max = csvBuffer + 200
+			var got []string
+			for {
+				cells, row, err := r.Next()
+				if err != nil {
+					if !errors.Is(err, failed) {
+						t.Fatalf("after %q: error %v, want the read's", got, err)
+					}
+					break
+				}
+				got = append(got, fmt.Sprintf("%d: %s", row, strings.Join(cells, "|")))
+			}
+			if want := "[1: a|Alpha|1 2: b|Beta|2]"; fmt.Sprint(got) != want {
+				t.Errorf("rows %.200q, want %s", got, want)
+			}
+			if _, _, err := r.Next(); !errors.Is(err, failed) {
+				t.Errorf("next call after the error: %v", err)
 			}
 		})
 	}

@@ -34,7 +34,8 @@ func (f *feed) Read(p []byte) (int, error) {
 // many. A record over the cap, or one holding a NUL byte, is skipped
 // instead and comes back as the row's error: of a record over the cap
 // only its first bytes are kept, for the message, and the rest is read
-// and dropped. io.EOF at the end.
+// and dropped. io.EOF at the end; a failed read before a record ends is
+// returned at once, the record cut short by it dropped.
 func (c *CSVRecords) gather() (*importer.RowError, error) {
 	c.feed.b = nil // read by now, unless encoding/csv disagrees on where a record ends
 	if err := c.skipBlank(); err != nil {
@@ -59,7 +60,13 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 		p, err := c.peek()
 		if len(p) == 0 {
 			if err != io.EOF {
+				// Only the end of the input ends a record without a
+				// line break: one cut off by a failed read, or by a
+				// file found changed (its next block not what the
+				// pre-scan read, or more written after the last line),
+				// is no row, and is not handed on.
 				c.err = err
+				return nil, err
 			}
 			break
 		}
@@ -95,7 +102,7 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 		c.br.Discard(n)
 	}
 	if size == 0 {
-		return nil, io.EOF // a read error, reported by the next call
+		return nil, io.EOF
 	}
 	text := c.row
 	if whole != nil {
