@@ -44,6 +44,21 @@ var (
 	// ErrOtherOrigin: the results were made against another host or with
 	// another credential than the run that would resume them.
 	ErrOtherOrigin = errors.New("the results file was made against another API")
+	// ErrOtherKind: the record is of another kind (a diff given to an
+	// import's resume, say) than the run that would resume it.
+	ErrOtherKind = errors.New("the record is of another kind")
+)
+
+// Kind is what a record is the record of. Every kind is written and
+// resumed by the same protocol; the kind, kept in the .meta, stops a
+// resume from carrying on a record of another kind.
+type Kind string
+
+// The kinds of record.
+const (
+	KindImport     Kind = "import"     // an import's results
+	KindValidation Kind = "validation" // a dry run's results: nothing sent
+	KindDiff       Kind = "diff"       // a diff's lines
 )
 
 // Origin is where a run sends its rows: the host and the public identity of
@@ -65,6 +80,17 @@ func (o Origin) String() string { return o.Host + " as " + o.Identity }
 type meta struct {
 	Origin
 	Created string `json:"created"`
+	// Kind is empty in a .meta written before kinds were recorded: only
+	// imports wrote one then.
+	Kind Kind `json:"kind,omitempty"`
+}
+
+// kind is the record's kind, an old .meta's included.
+func (m meta) kind() Kind {
+	if m.Kind == "" {
+		return KindImport
+	}
+	return m.Kind
 }
 
 // ResultsOptions say how OpenResults treats an existing results file.
@@ -74,8 +100,17 @@ type ResultsOptions struct {
 	// Overwrite replaces an existing results file.
 	Overwrite bool
 	// Origin is where the run sends rows; nil for a dry run, which sends
-	// nothing and records nothing.
+	// nothing.
 	Origin *Origin
+	// Kind is the kind of record the run writes; empty means KindImport.
+	Kind Kind
+}
+
+func (o ResultsOptions) kind() Kind {
+	if o.Kind == "" {
+		return KindImport
+	}
+	return o.Kind
 }
 
 // Results is the results file of one run, with everything that keeps it
@@ -190,13 +225,12 @@ func resolve(path string) (string, error) {
 // Path is the results file's path, symbolic links resolved.
 func (r *Results) Path() string { return r.path }
 
-// checkOrigin compares the recorded origin with this run's.
+// checkOrigin compares the recorded kind and origin with this run's.
 func (r *Results) checkOrigin(exists bool) error {
-	if r.opts.Origin == nil {
-		return nil
-	}
 	b, err := os.ReadFile(r.path + metaSuffix)
 	switch {
+	case r.opts.Origin == nil && errors.Is(err, fs.ErrNotExist):
+		return nil
 	case errors.Is(err, fs.ErrNotExist) && exists:
 		r.Notes = append(r.Notes, fmt.Sprintf("%s does not say which host and credentials it was made with (an older version wrote it); resuming against %s on trust: if it was made elsewhere, its created rows are not on this server", r.path, r.opts.Origin))
 		return nil
@@ -205,14 +239,41 @@ func (r *Results) checkOrigin(exists bool) error {
 	case err != nil:
 		return err
 	}
-	var m meta
-	if err := json.Unmarshal(b, &m); err != nil || m.Host == "" {
+	m, err := readMeta(b)
+	if err != nil {
 		return fmt.Errorf("%s%s is damaged (%v); it should say where %s was made", r.path, metaSuffix, err, r.path)
 	}
-	if m.Origin != *r.opts.Origin {
+	if m.kind() != r.opts.kind() {
+		return fmt.Errorf("%w: %s is %s record, and this run would resume %s record", ErrOtherKind, r.path, m.kind().article(), r.opts.kind().article())
+	}
+	if r.opts.Origin != nil && m.Origin != *r.opts.Origin {
 		return fmt.Errorf("%w: %s was made against %s, and this run is against %s", ErrOtherOrigin, r.path, m.Origin, r.opts.Origin)
 	}
 	return nil
+}
+
+// readMeta parses a .meta: a JSON object with the origin of a record that
+// was sent somewhere, and the kind of record.
+func readMeta(b []byte) (meta, error) {
+	var m meta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, err
+	}
+	switch {
+	case m.Kind != "" && m.Kind != KindImport && m.Kind != KindValidation && m.Kind != KindDiff:
+		return m, fmt.Errorf("kind %q is not one this version knows", m.Kind)
+	case m.Host == "" && m.kind() != KindValidation:
+		return m, errors.New("no host")
+	}
+	return m, nil
+}
+
+// article is the kind with its article, for messages.
+func (k Kind) article() string {
+	if k == KindImport {
+		return "an import"
+	}
+	return "a " + string(k)
 }
 
 // settle merges what a killed run left beside the results into them: a
@@ -408,9 +469,13 @@ func (r *Results) Check(recs importer.Records, v *importer.Validator) (kept, tod
 // resuming. It records the origin first, so that the results are never
 // without it.
 func (r *Results) Start() error {
-	if o := r.opts.Origin; o != nil {
+	if o := r.opts.Origin; o != nil || r.opts.kind() == KindValidation {
 		if _, err := os.Lstat(r.path + metaSuffix); !r.opts.Resume || errors.Is(err, fs.ErrNotExist) {
-			b, _ := json.MarshalIndent(meta{*o, time.Now().UTC().Format(time.RFC3339)}, "", "  ")
+			m := meta{Created: time.Now().UTC().Format(time.RFC3339), Kind: r.opts.kind()}
+			if o != nil {
+				m.Origin = *o
+			}
+			b, _ := json.MarshalIndent(m, "", "  ")
 			if err := writeFileAtomic(r.path+metaSuffix, append(b, '\n')); err != nil {
 				return err
 			}

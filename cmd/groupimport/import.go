@@ -155,17 +155,13 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 // comes before the long duplicate pre-scan.
 func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string, env *Env) (*report.Results, error) {
 	var origin *report.Origin
+	kind := report.KindValidation
 	if !o.dryRun {
 		e.pace(o, d)
-		origin = &report.Origin{Host: e.client.Host(), Identity: e.who}
-		if o.useSandbox {
-			// Its port changes with every run; what matters is that it
-			// is the sandbox and not a real org.
-			origin.Host = "sandbox"
-		}
+		origin, kind = o.origin(e), report.KindImport
 		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 	}
-	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin})
+	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin, Kind: kind})
 	if err != nil {
 		return nil, resultsError(err, out)
 	}
@@ -173,6 +169,17 @@ func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string
 		env.log.warnf("%s", n)
 	}
 	return results, nil
+}
+
+// origin is where the run's rows go, as its record says.
+func (o *importOptions) origin(e *engine) *report.Origin {
+	origin := &report.Origin{Host: e.client.Host(), Identity: e.who}
+	if o.useSandbox {
+		// Its port changes with every run; what matters is that it is
+		// the sandbox and not a real org.
+		origin.Host = "sandbox"
+	}
+	return origin
 }
 
 // prepare checks a resumed record against the input, creates the
@@ -345,6 +352,8 @@ func resultsError(err error, out string) error {
 		return usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
 	case errors.Is(err, report.ErrLocked):
 		return usagef("%v; wait for it to finish or choose another --out", err)
+	case errors.Is(err, report.ErrOtherKind):
+		return usagef("--resume: %v; start a new record with another --out", err)
 	case errors.Is(err, report.ErrOtherOrigin):
 		return usagef("--resume: %v. Resume with the --host/--cluster/--sandbox and credentials of the run that made it, or start a new record with another --out", err)
 	}
