@@ -179,3 +179,45 @@ func DetailOf(st Status, action Action, differences string, reasons []Reason) (*
 	}
 	return d, nil
 }
+
+// PriorRecord is an earlier record read alongside the input, for a resumed
+// run: At as Config.Prior, and End, which checks once the input is
+// exhausted that the record has no lines past it.
+type PriorRecord interface {
+	At(row int, externalID string) (Result, bool, error)
+	End() error
+}
+
+// CheckResume walks the input (opened afresh: recs) alongside the earlier
+// record before anything is sent, so that a record of another input, or a
+// damaged one, is refused up front rather than at the row where they part.
+// It judges each row as the run will: kept counts the rows whose line
+// stays as it is (Keep), todo the rows that will be sent or looked up (the
+// rest, less the invalid and the repeated ones).
+func CheckResume(recs Records, v *Validator, prior PriorRecord) (kept, todo int, err error) {
+	var g capillary.Group
+	seen := newSeenIDs()
+	for rec, err := range Rows(recs) {
+		if err != nil {
+			return 0, 0, fmt.Errorf("reading the input: %w", err)
+		}
+		id, problem := "", "malformed"
+		if rec.Err == nil {
+			id, problem, _ = v.Validate(rec.Cells, &g)
+		}
+		dup := false
+		if id != "" && rec.Err == nil {
+			_, dup = seen.add(id, rec.Num)
+		}
+		res, ok, err := prior.At(rec.Num, id)
+		switch {
+		case err != nil:
+			return 0, 0, err
+		case rec.Err == nil && Keep(res, ok):
+			kept++
+		case problem == "" && !dup:
+			todo++
+		}
+	}
+	return kept, todo, prior.End()
+}

@@ -52,8 +52,10 @@
 //
 // # Dependencies
 //
-// report imports the engine (importer) for Result and Summary, the API
-// client's wire types (to re-validate rows on resume), progressbar and
+// report imports the engine (importer) for Result and Summary, and never
+// the API client: the engine judges rows (importer.CheckResume, the one
+// rule of which rows a resume keeps) and report records and renders what
+// it decided. It imports progressbar and
 // x/term for the live bar, and excelize for a --failed-out workbook. The
 // engine never imports report; the command line wires the two.
 package report

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/capillary-tools/groupimport/importer"
-	"github.com/capillary-tools/groupimport/importer/capillary"
 )
 
 // A results file has companions beside it, named by suffix:
@@ -423,45 +422,20 @@ type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
-// Check walks the input (opened afresh: recs) alongside the earlier
-// results before anything is sent, so that results of another input are
-// refused up front (an error wrapping ErrMismatch or ErrNotResults) rather
-// than at the row where they part. kept counts the rows whose line stays as
-// it is; todo the rows that will be sent: the unsettled ones, and rows
-// judged invalid or duplicate before that now pass validation.
-func (r *Results) Check(recs importer.Records, v *importer.Validator) (kept, todo int, err error) {
+// Earlier opens the earlier record, for the engine's check of a resume
+// against the input (importer.CheckResume); nil when there is none. The
+// engine judges the rows; the record only reads them back. done releases
+// it.
+func (r *Results) Earlier() (prior *Prior, done func(), err error) {
 	f, err := os.Open(r.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
+		return nil, func() {}, nil
 	}
 	if err != nil {
-		return 0, 0, err
+		return nil, nil, err
 	}
-	defer f.Close()
-	prior := NewPrior(f)
-	defer prior.Close()
-	var g capillary.Group
-	for rec, err := range importer.Rows(recs) {
-		if err != nil {
-			return 0, 0, fmt.Errorf("reading the input: %w", err)
-		}
-		id, problem := "", "malformed"
-		if rec.Err == nil {
-			id, problem, _ = v.Validate(rec.Cells, &g)
-		}
-		res, ok, err := prior.At(rec.Num, id)
-		switch {
-		case err != nil:
-			return 0, 0, err
-		case ok && res.Status.Local() && problem == "" && (res.Status == importer.Invalid || res.ExternalID != id):
-			todo++ // fixed since
-		case ok && res.Status.Final():
-			kept++
-		case problem == "":
-			todo++
-		}
-	}
-	return kept, todo, prior.End()
+	prior = NewPrior(f)
+	return prior, func() { prior.Close(); f.Close() }, nil
 }
 
 // Start opens the earlier record for Prior (when resuming) and creates the

@@ -377,10 +377,18 @@ func (o *importOptions) checkResume(in *input.File, results *report.Results, env
 	if c, ok := recs.(interface{ Close() error }); ok {
 		defer c.Close()
 	}
-	kept, todo, err = results.Check(recs, &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize})
+	prior, done, err := results.Earlier()
+	if err != nil {
+		return 0, 0, usagef("--resume: %v", err)
+	}
+	defer done()
+	if prior == nil {
+		return 0, 0, nil
+	}
+	kept, todo, err = importer.CheckResume(recs, &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize}, prior)
 	switch {
 	case errors.Is(err, report.ErrNotResults):
-		return 0, 0, usagef("--resume: %s is not a groupimport results file (%v); choose another --out", results.Path(), err)
+		return 0, 0, usagef("--resume: %s is not a groupimport record (%v); choose another --out", results.Path(), err)
 	case err != nil:
 		return 0, 0, usagef("--resume: %s: %v. Resume with the same input file, or start over with --overwrite or another --out", results.Path(), err)
 	}
