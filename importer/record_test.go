@@ -51,7 +51,9 @@ func TestFingerprintIsOfTheGroupSent(t *testing.T) {
 		func(g *capillary.Group) { g.Limit, g.HasLimit = 0, true },
 		func(g *capillary.Group) { g.ExtendedFields = []capillary.Field{{Name: "a", Value: "12"}} },
 		// Lengths are hashed too: no two field lists run together.
-		func(g *capillary.Group) { g.ExtendedFields = []capillary.Field{{Name: "a", Value: "1b"}, {Name: "", Value: "2"}} },
+		func(g *capillary.Group) {
+			g.ExtendedFields = []capillary.Field{{Name: "a", Value: "1b"}, {Name: "", Value: "2"}}
+		},
 	} {
 		g := base
 		change(&g)
