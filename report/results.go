@@ -435,6 +435,7 @@ func (r *Results) Earlier() (prior *Prior, done func(), err error) {
 		return nil, nil, err
 	}
 	prior = NewPrior(f)
+	prior.kind = r.opts.kind()
 	return prior, func() { prior.Close(); f.Close() }, nil
 }
 
@@ -461,6 +462,7 @@ func (r *Results) Start() error {
 		switch {
 		case err == nil:
 			r.priorFile, r.prior = f, NewPrior(f)
+			r.prior.kind = r.opts.kind()
 			writeTo = r.path + partialSuffix
 		case !errors.Is(err, fs.ErrNotExist):
 			return err

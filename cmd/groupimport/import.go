@@ -389,6 +389,8 @@ func (o *importOptions) checkResume(in *input.File, results *report.Results, env
 	switch {
 	case errors.Is(err, report.ErrNotResults):
 		return 0, 0, usagef("--resume: %s is not a groupimport record (%v); choose another --out", results.Path(), err)
+	case errors.Is(err, report.ErrOtherKind):
+		return 0, 0, usagef("--resume: %s: %v; start a new record with another --out", results.Path(), err)
 	case err != nil:
 		return 0, 0, usagef("--resume: %s: %v. Resume with the same input file, or start over with --overwrite or another --out", results.Path(), err)
 	}

@@ -226,3 +226,24 @@ func TestResumeRefusesARecordOfAnotherKind(t *testing.T) {
 		t.Errorf("diff --resume of results: exit %d\n%s", code, c.stderr.String())
 	}
 }
+
+// TestImportRefusesAnOldDiffFile: a diff file of an older version has no
+// .meta to say its kind; its lines do. An import given it to resume is
+// refused before anything is sent, rather than keeping "missing" rows as
+// settled and never creating them.
+func TestImportRefusesAnOldDiffFile(t *testing.T) {
+	srv := newWatched(t, sandbox.APILegacy)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte("externalId,groupName,maxGroupSize\na,A,1\nb,B,2\n"), 0o644)
+	out := filepath.Join(dir, "in.diff.csv")
+	os.WriteFile(out, []byte("row,externalId,status,entityId,differences,message,requestId\n2,a,missing,,,m,r1\n"), 0o644)
+	c := cli{env: sandboxEnv()}
+	code := c.run(t, "import", "--host", srv.URL, "--resume", "--out", out, in)
+	if code != exitUsage || !strings.Contains(c.stderr.String(), "not an import record") {
+		t.Errorf("exit %d, want 2 naming the kind\n%s", code, c.stderr.String())
+	}
+	if srv.writes() != 0 {
+		t.Errorf("a refused resume sent %d writes", srv.writes())
+	}
+}
