@@ -108,12 +108,13 @@ func PlanOf(a Action) (Status, bool) {
 // the same fingerprint send the same group. Records carry it so that a
 // later run can tell whether a row changed since.
 func Fingerprint(g *capillary.Group) string {
-	h := sha256.New()
-	var n [8]byte
+	var buf [256]byte
+	b := buf[:0]
 	put := func(s string) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+		// Each value's length first, so that no two lists of values run
+		// together into the same bytes.
+		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
 	}
 	put(g.ExternalID)
 	put(g.GroupName)
@@ -123,13 +124,18 @@ func Fingerprint(g *capillary.Group) string {
 	} else {
 		put("")
 	}
-	fields := slices.Clone(g.ExtendedFields)
-	slices.SortStableFunc(fields, func(a, b capillary.Field) int { return strings.Compare(a.Name, b.Name) })
+	fields := g.ExtendedFields
+	byName := func(a, b capillary.Field) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(fields, byName) {
+		fields = slices.Clone(fields)
+		slices.SortStableFunc(fields, byName)
+	}
 	for _, f := range fields {
 		put(f.Name)
 		put(f.Value)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:8])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // Keep is the one rule by which a resumed run treats a row the earlier
