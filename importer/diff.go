@@ -25,23 +25,14 @@ const (
 // print them.
 var DiffStatuses = []Status{Same, Differs, Missing, Inactive, Mismatch, Failed, Invalid, Duplicate, Skipped}
 
-// SizeNotCompared ends the message of a group whose lookup did not report
-// maxGroupSize (the current contract's search shape does not), so that a
-// row is never called the same on a field nobody looked at.
-const SizeNotCompared = "maxGroupSize not reported by this API version; not compared"
-
-// The opening words of each plan's message, by which a resumed diff reads
-// a kept line's plan back.
+// The words of each plan's message. They are for people only: a record
+// keeps the plan in its action column and the facts in its reason column.
 const (
-	missingText  = "no group has this externalId: an import would create it"
-	inactiveText = "but its status is"
-	differsText  = "the group differs from the row: an import would report a conflict, or update the fields listed"
-	sameText     = "the group matches the row"
+	missingText = "no group has this externalId: an import would create it"
+	differsText = "the group differs from the row: an import would report a conflict, or update the fields listed"
+	sameText    = "the group matches the row"
+	refusedNote = "not compared: the org would refuse"
 )
-
-// refusedNote marks the message of a row whose extended fields the org
-// would refuse.
-const refusedNote = "not compared: the org would refuse"
 
 // DiffConfig, set as Config.Diff, makes a run read-only: each valid row's
 // externalId is looked up instead of created, and the row ends Missing,
@@ -149,7 +140,8 @@ func (r *runner) diff(j job) (Result, error) {
 		switch {
 		case !found.Active():
 			d.Plan = Inactive
-			res.Message = fmt.Sprintf("group %d has this externalId %s %s, not ACTIVE: an import would report a conflict", found.ID, inactiveText, found.GroupStatus)
+			res.addReason(StatusInactive)
+			res.Message = fmt.Sprintf("group %d has this externalId but its status is %s, not ACTIVE: an import would report a conflict", found.ID, found.GroupStatus)
 		case len(d.Fields) > 0:
 			d.Plan = Differs
 			res.Message = differsText
@@ -159,7 +151,11 @@ func (r *runner) diff(j job) (Result, error) {
 		}
 		res.Status = d.Plan
 		if d.SizeUnknown {
-			notes = append(notes, SizeNotCompared)
+			res.addReason(SizeNotCompared)
+			notes = append(notes, sizeNotComparedText)
+		}
+		if len(d.Refused) > 0 {
+			res.addReason(ExtFieldsRefused)
 		}
 		if len(notes) > 0 {
 			res.Message += "; " + strings.Join(notes, "; ")
@@ -276,36 +272,4 @@ func diffValue(s string) (v, rest string, err error) {
 		return "", "", errors.New("a value is missing")
 	}
 	return s[:end], s[end:], nil
-}
-
-// DetailFromText rebuilds what a diff line of this status, differences and
-// message says, for a resumed diff that keeps it: the Plan, the fields and
-// whether maxGroupSize was compared.
-func DetailFromText(st Status, differences, message string) (*DiffDetail, error) {
-	fields, err := ParseDifferences(differences)
-	if err != nil {
-		return nil, err
-	}
-	d := &DiffDetail{Fields: fields, SizeUnknown: strings.Contains(message, SizeNotCompared)}
-	switch st {
-	case Missing, Same, Differs, Inactive:
-		d.Plan = st
-	case Mismatch:
-		switch {
-		case strings.Contains(message, missingText):
-			d.Plan = Missing
-		case strings.Contains(message, inactiveText):
-			d.Plan = Inactive
-		case strings.Contains(message, differsText):
-			d.Plan = Differs
-		case strings.Contains(message, sameText):
-			d.Plan = Same
-		}
-	default:
-		return nil, nil
-	}
-	if strings.Contains(message, refusedNote) {
-		d.Refused = []FieldDiff{{}} // their names are in the message only
-	}
-	return d, nil
 }

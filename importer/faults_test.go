@@ -62,14 +62,14 @@ func faultSuite(t *testing.T, api string) {
 			t.Fatalf("line %d is row %d", i, r.Row)
 		}
 		g, ok := h.srv.Group(r.ExternalID)
-		lost := r.Status == importer.Exists && strings.Contains(r.Message, "may be this run's")
+		lost := r.Status == importer.Exists && r.Has(importer.AnswerLost)
 		switch {
 		case r.Status != importer.Created && !(lost && api == sandbox.APICurrent):
 			t.Errorf("row %d: %s (%s) for a group this run created=%v", r.Row, r.Status, r.Message, ok)
 		case !ok || g.ID != r.EntityID:
 			t.Errorf("row %d: entity %d, server has %+v", r.Row, r.EntityID, g)
 		}
-		if strings.HasPrefix(r.Message, "recovered") || lost {
+		if r.Has(importer.AnswerLost) {
 			recovered++
 		}
 	}

@@ -71,6 +71,12 @@ type Result struct {
 	Attempts   int    // requests sent for the row (lookups excluded)
 	RequestID  string // X-Cap-Requestid of the last response
 
+	// Reasons say as data what the status alone does not (see Reason).
+	Reasons []Reason
+	// Fingerprint is the row's Fingerprint as sent or compared; empty for
+	// a row that did not validate.
+	Fingerprint string
+
 	// Offset is how much of the input had been read when the row ended
 	// (see Records.Offset); progress compares it with the input's size.
 	Offset int64

@@ -362,6 +362,7 @@ func (r *runner) pipeline(recs Records, window int, deliver func(*Result), early
 		g.Go(func() error {
 			for j := range jobs {
 				res, err := r.process(j)
+				res.noteWarnings()
 				// Judged here rather than in input order, so that the
 				// run stops within a request per worker of the limit
 				// however far ahead of the writer the workers are.
@@ -513,8 +514,16 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 			// sent, so a 1633 now is no sign of a lost answer.
 			mayExist = !hasPrior || !prior.Status.Final()
 		}
+		if problem == "" {
+			res.Fingerprint = Fingerprint(&g)
+		}
 		switch {
-		case hasPrior && prior.Status.Final() && !prior.Status.Local():
+		case Keep(prior, hasPrior):
+			if prior.Fingerprint == "" {
+				// A record written before fingerprints: the row, which
+				// has the same externalId, is the one it describes.
+				prior.Fingerprint = res.Fingerprint
+			}
 			prior.Offset, prior.Cells, prior.Kept = res.Offset, res.Cells, true
 			res = prior
 		case problem != "":
@@ -525,6 +534,7 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 			res.Status, res.Warnings = Valid, warn
 			if len(warn) > 0 {
 				res.Status = ValidWithWarnings
+				res.noteWarnings()
 				res.Message = "would be created, but some extended fields would not be saved"
 			}
 		case r.stopped.Err() != nil:

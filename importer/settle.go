@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/capillary-tools/groupimport/importer/capillary"
@@ -55,6 +56,7 @@ func (r *runner) settle(j job, res Result, mayExist bool, since time.Time, unpro
 	res.Code, res.EntityID = 0, found.ID
 	if !found.Active() {
 		res.Status, res.Code = Conflict, 1633
+		res.addReason(StatusInactive)
 		res.Message = fmt.Sprintf("a group with this externalId exists but its status is %s, not ACTIVE (group id %d)", found.GroupStatus, found.ID)
 		return res, nil
 	}
@@ -76,12 +78,14 @@ func (r *runner) settle(j job, res Result, mayExist bool, since time.Time, unpro
 		res.Message = "a different group with this externalId exists: " + cmp.String()
 	default:
 		res.Status = Exists
-		res.Message = "already exists; its name and extended fields match the row (" + sizeNotCompared + ")"
+		res.addReason(SizeNotCompared)
+		res.Message = "already exists; its name and extended fields match the row (" + sizeNotComparedText + ")"
 	}
 	return res, nil
 }
 
-const sizeNotCompared = "the API's lookup does not report maxGroupSize, so it was not compared"
+// sizeNotComparedText is the words of SizeNotCompared in a message.
+const sizeNotComparedText = "maxGroupSize not reported by this API version; not compared"
 
 // recover settles a row that an earlier attempt may have created before
 // its answer was lost (lost says how). It is created only with evidence
@@ -105,10 +109,12 @@ func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comp
 		if len(res.Warnings) > 0 {
 			res.Status = CreatedWithWarnings
 		}
+		res.addReason(AnswerLost)
 		res.Message = "recovered: " + lost + "; the lookup shows this run created the group (" + ours.why + ")"
 		return res, nil
 	}
 	res.Status = Exists
+	res.addReason(AnswerLost)
 	res.Message = "already exists and matches the row; " + lost + ", so the group may be this run's (" + ours.why + ")"
 	switch {
 	case ours.older && j.mayExist:
@@ -116,10 +122,12 @@ func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comp
 		// this import (the one being resumed) may have made it.
 		res.Message = "already exists and matches the row; an earlier run's attempt may have created it, so the group may be this run's (" + ours.why + ")"
 	case ours.older:
+		res.Reasons = slices.DeleteFunc(res.Reasons, func(r Reason) bool { return r == AnswerLost })
 		res.Message = "already exists and matches the row, and is not this run's: it was " + ours.why
 	}
 	if cmp.SizeUnknown {
-		res.Message += "; " + sizeNotCompared
+		res.addReason(SizeNotCompared)
+		res.Message += "; " + sizeNotComparedText
 	}
 	return res, nil
 }

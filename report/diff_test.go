@@ -3,15 +3,19 @@ package report
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/capillary-tools/groupimport/importer"
 )
 
-func TestDiffFileRoundTrip(t *testing.T) {
+// TestDiffRecordRoundTrip: a diff's lines go through the one record
+// format and come back with their plan, differences and reasons.
+func TestDiffRecordRoundTrip(t *testing.T) {
 	in := []importer.Result{
-		{Row: 2, ExternalID: "a", Status: importer.Same, EntityID: 2000, Message: "the group matches the row; " + importer.SizeNotCompared, RequestID: "r1",
+		{Row: 2, ExternalID: "a", Status: importer.Same, EntityID: 2000, Message: "the group matches the row", RequestID: "r1",
+			Reasons: []importer.Reason{importer.SizeNotCompared}, Fingerprint: "00112233aabbccdd",
 			Diff: &importer.DiffDetail{Plan: importer.Same, SizeUnknown: true}},
 		{Row: 3, ExternalID: "=b", Status: importer.Differs, EntityID: 2001, Message: "-differs", RequestID: "+r2",
 			Diff: &importer.DiffDetail{Plan: importer.Differs, Fields: []importer.FieldDiff{
@@ -20,11 +24,11 @@ func TestDiffFileRoundTrip(t *testing.T) {
 				{Field: "ext.tier", Server: "(none)", Row: `"gold"`, Absent: true},
 			}}},
 		{Row: 4, ExternalID: "c", Status: importer.Invalid, Message: "maxGroupSize: missing"},
-		{Row: 5, ExternalID: "d", Status: importer.Mismatch, EntityID: 7, Message: "the results (row 5, created) name group 8, but the server's group with this externalId is 7; the group matches the row",
-			Diff: &importer.DiffDetail{Plan: importer.Same}},
+		{Row: 5, ExternalID: "d", Status: importer.Mismatch, EntityID: 7, Message: "words that say nothing of the plan",
+			Diff: &importer.DiffDetail{Plan: importer.Inactive}, Reasons: []importer.Reason{importer.StatusInactive}},
 	}
 	var buf bytes.Buffer
-	w := NewDiffWriter(&buf)
+	w := NewWriter(&buf)
 	for _, r := range in {
 		if err := w.Write(r); err != nil {
 			t.Fatal(err)
@@ -33,11 +37,11 @@ func TestDiffFileRoundTrip(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s := buf.String(); !strings.Contains(s, "\n3,'=b,differs,2001,") || !strings.Contains(s, ",'-differs,'+r2\n") {
+	if s := buf.String(); !strings.Contains(s, "\n3,'=b,differs,2001,") || !strings.Contains(s, ",'-differs,,0,'+r2,,update,,") {
 		t.Errorf("formula cells not quoted:\n%s", s)
 	}
 	var out []importer.Result
-	if err := ReadDiff(bytes.NewReader(buf.Bytes()), func(r importer.Result) error { out = append(out, r); return nil }); err != nil {
+	if err := ReadResults(bytes.NewReader(buf.Bytes()), func(r importer.Result) error { out = append(out, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(out) != len(in) {
@@ -45,7 +49,8 @@ func TestDiffFileRoundTrip(t *testing.T) {
 	}
 	for i, r := range out {
 		w := in[i]
-		if r.Row != w.Row || r.ExternalID != w.ExternalID || r.Status != w.Status || r.EntityID != w.EntityID || r.Message != w.Message || r.RequestID != w.RequestID {
+		if r.Row != w.Row || r.ExternalID != w.ExternalID || r.Status != w.Status || r.EntityID != w.EntityID || r.Message != w.Message ||
+			r.RequestID != w.RequestID || r.Fingerprint != w.Fingerprint || !slices.Equal(r.Reasons, w.Reasons) {
 			t.Errorf("line %d: %+v, want %+v", i, r, w)
 		}
 		if r.Diff.Differences() != w.Diff.Differences() || (w.Diff != nil && (r.Diff.Plan != w.Diff.Plan || r.Diff.SizeUnknown != w.Diff.SizeUnknown)) {
@@ -56,17 +61,31 @@ func TestDiffFileRoundTrip(t *testing.T) {
 	// A crash cuts the last line: the lines before it still read.
 	cut := buf.Bytes()[:buf.Len()-5]
 	n := 0
-	err := ReadDiff(bytes.NewReader(cut), func(importer.Result) error { n++; return nil })
+	err := ReadResults(bytes.NewReader(cut), func(importer.Result) error { n++; return nil })
 	if !errors.Is(err, ErrTruncated) || n != len(in)-1 {
 		t.Errorf("cut file: %d lines, %v", n, err)
 	}
-	// A results file is not a diff.
-	var res bytes.Buffer
-	rw := NewWriter(&res)
-	rw.Write(importer.Result{Row: 2, ExternalID: "a", Status: importer.Created, EntityID: 1})
-	rw.Close()
-	if err := ReadDiff(&res, func(importer.Result) error { return nil }); !errors.Is(err, ErrNotResults) {
-		t.Errorf("results file read as a diff: %v", err)
+}
+
+// TestOldDiffFileReads: a diff file written before the record had one
+// header (its own, without action or reason columns) reads by column
+// name; a plan that was a status is kept, a mismatch's plan is unknown.
+func TestOldDiffFileReads(t *testing.T) {
+	old := "row,externalId,status,entityId,differences,message,requestId\n" +
+		"2,a,same,2000,,the group matches the row,r1\n" +
+		"3,b,differs,2001,\"groupName: \"\"Old\"\" -> \"\"New\"\"\",the group differs,r2\n" +
+		"4,c,mismatch,7,,\"the results name group 8; the group matches the row\",r3\n" +
+		"5,d,invalid,,,maxGroupSize: missing,\n"
+	var out []importer.Result
+	if err := ReadResults(strings.NewReader(old), func(r importer.Result) error { out = append(out, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 4 || out[0].Diff.Plan != importer.Same || out[1].Diff.Differences() != `groupName: "Old" -> "New"` ||
+		out[2].Diff == nil || out[2].Diff.Plan != "" || out[3].Diff != nil || out[0].RequestID != "r1" {
+		t.Fatalf("old diff read as %+v", out)
+	}
+	if importer.Keep(out[2], true) || !importer.Keep(out[0], true) {
+		t.Errorf("an old mismatch line must be looked up again, a same line kept")
 	}
 }
 

@@ -7,7 +7,10 @@
 // # Results file
 //
 // A results file has one line per input row, in input order, under the
-// header in [Header]:
+// header in [Header], which every kind of record shares (import results,
+// validation, diff; see [Kind]). [ReadResults] finds columns by name, so a
+// record written before a column existed still reads, and a column it
+// does not know is passed over:
 //
 //	row         spreadsheet row of the input row (the input's header is row 1)
 //	externalId  the externalId as read from the input
@@ -18,6 +21,13 @@
 //	warnings    API warnings as "CODE: message" items joined by " | "
 //	attempts    requests sent for the row (0 when it was never sent)
 //	requestId   X-Cap-Requestid of the last response, for support tickets
+//	reason      importer.Reason tokens, separated by spaces: facts the
+//	            status alone does not say (answer_lost, size_not_compared...)
+//	action      a diff's plan: create, update, none or conflict
+//	fingerprint importer.Fingerprint of the group the row sends
+//	differences a diff's differing fields (importer.DiffDetail.Differences)
+//
+// Messages are for people: nothing reads a fact back out of one.
 //
 // People open results in spreadsheets, which evaluate a cell starting with
 // =, +, -, @, a tab or a carriage return as a formula. Such text cells
@@ -56,8 +66,10 @@
 //
 // # Dependencies
 //
-// report imports the engine (importer) for Result and Summary, the API
-// client's wire types (to re-validate rows on resume), progressbar and
+// report imports the engine (importer) for Result and Summary, and never
+// the API client: the engine judges rows (importer.CheckResume, the one
+// rule of which rows a resume keeps) and report records and renders what
+// it decided. It imports progressbar and
 // x/term for the live bar, and excelize for a --failed-out workbook. The
 // engine never imports report; the command line wires the two.
 package report

@@ -184,7 +184,7 @@ func (r *Results) writeRescue(journaled map[int]importer.Result, newer, older io
 		err = e
 	}
 	if err == nil && r.opts.Origin != nil {
-		err = writeMeta(path, *r.opts.Origin)
+		err = writeMeta(path, r.opts.Origin, r.opts.kind())
 	}
 	if err != nil {
 		os.Remove(path)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 
 	"github.com/capillary-tools/groupimport/importer"
 )
@@ -21,7 +22,8 @@ type Prior struct {
 	stop func()
 	held *importer.Result
 	done bool
-	last int // the last row matched
+	last int  // the last row matched
+	kind Kind // when set, a line of a status no record of this kind holds is refused
 }
 
 // NewPrior reads results from r. Close releases it.
@@ -87,12 +89,25 @@ func (p *Prior) At(row int, externalID string) (res importer.Result, ok bool, er
 		return importer.Result{}, false, fmt.Errorf("%w: it has a line for row %d, which the input does not have as a data row", ErrMismatch, h.Row)
 	case h.Row > row:
 		return importer.Result{}, false, nil
+	case p.kind != "" && !holds(p.kind, h.Status):
+		return importer.Result{}, false, fmt.Errorf("%w: row %d is %s, which %s record does not hold: this is not %s record", ErrOtherKind, row, h.Status, p.kind.article(), p.kind.article())
 	case h.ExternalID != externalID && !h.Status.Local():
 		return importer.Result{}, false, fmt.Errorf("%w: row %d is %q in the results but %q in the input", ErrMismatch, row, h.ExternalID, externalID)
 	}
 	p.held = nil
 	p.last = row
 	return *h, true, nil
+}
+
+// holds reports whether a record of kind k has lines of status s: a
+// record of an older version (no .meta, or no kind in it) is told by its
+// lines, so that an import never keeps a diff's "missing" as settled.
+func holds(k Kind, s importer.Status) bool {
+	inDiff := slices.Contains(importer.DiffStatuses, s)
+	if k == KindDiff {
+		return inDiff
+	}
+	return slices.Contains(importer.Statuses, s)
 }
 
 // End checks, once the input is exhausted, that the results have no lines

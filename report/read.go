@@ -25,7 +25,10 @@ var ErrTruncated = errors.New("report: results file ends with an incomplete line
 // as they were before Write quoted them (see the package doc); Offset,
 // which the file does not hold, is zero.
 //
-// A header other than Header is an error wrapping ErrNotResults; an empty
+// Columns are found by name: a header may lack columns added since it
+// was written (their cells read as empty) and may hold columns this
+// version does not know (they are passed over); one without row,
+// externalId and status is an error wrapping ErrNotResults; an empty
 // input has no rows and is not an error, since a run that stopped before
 // its first flush leaves one. When the last line is incomplete, every line
 // before it is delivered and the error wraps ErrTruncated, so a resumed run
@@ -48,8 +51,9 @@ func ReadResults(r io.Reader, fn func(importer.Result) error) error {
 		// Some editors save UTF-8 with a byte order mark.
 		head[0] = strings.TrimPrefix(head[0], "\ufeff")
 	}
-	if !slices.Equal(head, Header) {
-		return fmt.Errorf("%w: header is %q, want %q", ErrNotResults, strings.Join(head, ","), strings.Join(Header, ","))
+	cols, err := columnsOf(head)
+	if err != nil {
+		return err
 	}
 
 	// One line is held back until the next is read, because only the end
@@ -87,7 +91,7 @@ func ReadResults(r io.Reader, fn func(importer.Result) error) error {
 		}
 		var res importer.Result
 		if err == nil {
-			res, err = parseRecord(rec)
+			res, err = cols.parse(rec)
 		}
 		if e := flushPending(); e != nil {
 			return e
@@ -108,45 +112,102 @@ func ReadResults(r io.Reader, fn func(importer.Result) error) error {
 	}
 }
 
-// parseRecord turns one line of a results file into a Result.
-func parseRecord(rec []string) (importer.Result, error) {
+// columns maps a record's header to the positions of the columns this
+// version reads: a record is read by column name, so that one written
+// before a column existed, or by a version that adds columns, still reads.
+// A column a header lacks is -1.
+type columns struct {
+	at    [numCols]int
+	width int // the header's number of columns
+}
+
+// columnsOf reads a header. It must name row, externalId and status, and
+// no column twice; columns it does not know are passed over.
+func columnsOf(head []string) (*columns, error) {
+	c := &columns{width: len(head)}
+	for i := range c.at {
+		c.at[i] = -1
+	}
+	for i, name := range head {
+		col := slices.Index(Header, name)
+		switch {
+		case col < 0:
+			continue
+		case c.at[col] >= 0:
+			return nil, fmt.Errorf("%w: header names %s twice", ErrNotResults, name)
+		}
+		c.at[col] = i
+	}
+	for _, col := range []int{colRow, colExternalID, colStatus} {
+		if c.at[col] < 0 {
+			return nil, fmt.Errorf("%w: header %q has no %s column", ErrNotResults, strings.Join(head, ","), Header[col])
+		}
+	}
+	return c, nil
+}
+
+// cell is the line's cell of column col, empty when the header lacks it.
+func (c *columns) cell(rec []string, col int) string {
+	if i := c.at[col]; i >= 0 {
+		return rec[i]
+	}
+	return ""
+}
+
+// parse turns one line of a record into a Result.
+func (c *columns) parse(rec []string) (importer.Result, error) {
 	var r importer.Result
-	if len(rec) != numCols {
-		return r, fmt.Errorf("%d fields, want %d", len(rec), numCols)
+	if len(rec) != c.width {
+		return r, fmt.Errorf("%d fields, want %d", len(rec), c.width)
 	}
 	var err error
-	if r.Row, err = strconv.Atoi(rec[colRow]); err != nil {
-		return r, fieldError(colRow, rec, err)
+	if r.Row, err = strconv.Atoi(c.cell(rec, colRow)); err != nil {
+		return r, fieldError(colRow, c.cell(rec, colRow), err)
 	}
-	r.Status = importer.Status(rec[colStatus])
-	if !slices.Contains(importer.Statuses, r.Status) {
-		return r, fieldError(colStatus, rec, errors.New("unknown status"))
+	r.Status = importer.Status(c.cell(rec, colStatus))
+	if !slices.Contains(importer.Statuses, r.Status) && !slices.Contains(importer.DiffStatuses, r.Status) {
+		return r, fieldError(colStatus, string(r.Status), errors.New("unknown status"))
 	}
-	if v := rec[colEntityID]; v != "" {
-		if r.EntityID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return r, fieldError(colEntityID, rec, err)
+	for _, n := range [...]struct {
+		col int
+		to  *int64
+	}{{colEntityID, &r.EntityID}} {
+		if v := c.cell(rec, n.col); v != "" {
+			if *n.to, err = strconv.ParseInt(v, 10, 64); err != nil {
+				return r, fieldError(n.col, v, err)
+			}
 		}
 	}
-	if v := rec[colCode]; v != "" {
-		if r.Code, err = strconv.Atoi(v); err != nil {
-			return r, fieldError(colCode, rec, err)
+	for _, n := range [...]struct {
+		col int
+		to  *int
+	}{{colCode, &r.Code}, {colAttempts, &r.Attempts}} {
+		if v := c.cell(rec, n.col); v != "" {
+			if *n.to, err = strconv.Atoi(v); err != nil {
+				return r, fieldError(n.col, v, err)
+			}
 		}
 	}
-	if r.Attempts, err = strconv.Atoi(rec[colAttempts]); err != nil {
-		return r, fieldError(colAttempts, rec, err)
+	r.ExternalID = restoreCell(c.cell(rec, colExternalID))
+	r.Message = restoreCell(c.cell(rec, colMessage))
+	r.Warnings = parseWarnings(restoreCell(c.cell(rec, colWarnings)))
+	r.RequestID = restoreCell(c.cell(rec, colRequestID))
+	r.Fingerprint = restoreCell(c.cell(rec, colFingerprint))
+	for _, t := range strings.Fields(restoreCell(c.cell(rec, colReason))) {
+		r.Reasons = append(r.Reasons, importer.Reason(t))
 	}
-	r.ExternalID = restoreCell(rec[colExternalID])
-	r.Message = restoreCell(rec[colMessage])
-	r.Warnings = parseWarnings(restoreCell(rec[colWarnings]))
-	r.RequestID = restoreCell(rec[colRequestID])
+	action := importer.Action(restoreCell(c.cell(rec, colAction)))
+	if r.Diff, err = importer.DetailOf(r.Status, action, restoreCell(c.cell(rec, colDifferences)), r.Reasons); err != nil {
+		return r, fmt.Errorf("%s: %w", Header[colDifferences], err)
+	}
 	return r, nil
 }
 
-func fieldError(col int, rec []string, err error) error {
+func fieldError(col int, v string, err error) error {
 	if ne, ok := errors.AsType[*strconv.NumError](err); ok {
 		err = ne.Err // the value is quoted below already
 	}
-	return fmt.Errorf("%s %q: %w", Header[col], rec[col], err)
+	return fmt.Errorf("%s %q: %w", Header[col], v, err)
 }
 
 // tailReader remembers the last byte read, which tells a complete file

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/capillary-tools/groupimport/importer"
-	"github.com/capillary-tools/groupimport/importer/capillary"
 )
 
 // A results file has companions beside it, named by suffix:
@@ -45,6 +44,21 @@ var (
 	// ErrOtherOrigin: the results were made against another host or with
 	// another credential than the run that would resume them.
 	ErrOtherOrigin = errors.New("the results file was made against another API")
+	// ErrOtherKind: the record is of another kind (a diff given to an
+	// import's resume, say) than the run that would resume it.
+	ErrOtherKind = errors.New("the record is of another kind")
+)
+
+// Kind is what a record is the record of. Every kind is written and
+// resumed by the same protocol; the kind, kept in the .meta, stops a
+// resume from carrying on a record of another kind.
+type Kind string
+
+// The kinds of record.
+const (
+	KindImport     Kind = "import"     // an import's results
+	KindValidation Kind = "validation" // a dry run's results: nothing sent
+	KindDiff       Kind = "diff"       // a diff's lines
 )
 
 // Origin is where a run sends its rows: the host and the public identity of
@@ -66,6 +80,17 @@ func (o Origin) String() string { return o.Host + " as " + o.Identity }
 type meta struct {
 	Origin
 	Created string `json:"created"`
+	// Kind is empty in a .meta written before kinds were recorded: only
+	// imports wrote one then.
+	Kind Kind `json:"kind,omitempty"`
+}
+
+// kind is the record's kind, an old .meta's included.
+func (m meta) kind() Kind {
+	if m.Kind == "" {
+		return KindImport
+	}
+	return m.Kind
 }
 
 // ResultsOptions say how OpenResults treats an existing results file.
@@ -75,13 +100,22 @@ type ResultsOptions struct {
 	// Overwrite replaces an existing results file.
 	Overwrite bool
 	// Origin is where the run sends rows; nil for a dry run, which sends
-	// nothing and records nothing.
+	// nothing.
 	Origin *Origin
 	// OnLost, when set, is told (once, from another goroutine) that the
 	// results path no longer names the file the run writes: the run
 	// should stop. The lines go on to the open file, and Close saves them
 	// to a rescue file (see LostError).
 	OnLost func(error)
+	// Kind is the kind of record the run writes; empty means KindImport.
+	Kind Kind
+}
+
+func (o ResultsOptions) kind() Kind {
+	if o.Kind == "" {
+		return KindImport
+	}
+	return o.Kind
 }
 
 // Results is the results file of one run, with everything that keeps it
@@ -198,13 +232,12 @@ func resolve(path string) (string, error) {
 // Path is the results file's path, symbolic links resolved.
 func (r *Results) Path() string { return r.path }
 
-// checkOrigin compares the recorded origin with this run's.
+// checkOrigin compares the recorded kind and origin with this run's.
 func (r *Results) checkOrigin(exists bool) error {
-	if r.opts.Origin == nil {
-		return nil
-	}
 	b, err := os.ReadFile(r.path + metaSuffix)
 	switch {
+	case r.opts.Origin == nil && errors.Is(err, fs.ErrNotExist):
+		return nil
 	case errors.Is(err, fs.ErrNotExist) && exists:
 		r.Notes = append(r.Notes, fmt.Sprintf("%s does not say which host and credentials it was made with (an older version wrote it); resuming against %s on trust: if it was made elsewhere, its created rows are not on this server", r.path, r.opts.Origin))
 		return nil
@@ -213,14 +246,41 @@ func (r *Results) checkOrigin(exists bool) error {
 	case err != nil:
 		return err
 	}
-	var m meta
-	if err := json.Unmarshal(b, &m); err != nil || m.Host == "" {
+	m, err := readMeta(b)
+	if err != nil {
 		return fmt.Errorf("%s%s is damaged (%v); it should say where %s was made", r.path, metaSuffix, err, r.path)
 	}
-	if m.Origin != *r.opts.Origin {
+	if m.kind() != r.opts.kind() {
+		return fmt.Errorf("%w: %s is %s record, and this run would resume %s record", ErrOtherKind, r.path, m.kind().article(), r.opts.kind().article())
+	}
+	if r.opts.Origin != nil && m.Origin != *r.opts.Origin {
 		return fmt.Errorf("%w: %s was made against %s, and this run is against %s", ErrOtherOrigin, r.path, m.Origin, r.opts.Origin)
 	}
 	return nil
+}
+
+// readMeta parses a .meta: a JSON object with the origin of a record that
+// was sent somewhere, and the kind of record.
+func readMeta(b []byte) (meta, error) {
+	var m meta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, err
+	}
+	switch {
+	case m.Kind != "" && m.Kind != KindImport && m.Kind != KindValidation && m.Kind != KindDiff:
+		return m, fmt.Errorf("kind %q is not one this version knows", m.Kind)
+	case m.Host == "" && m.kind() != KindValidation:
+		return m, errors.New("no host")
+	}
+	return m, nil
+}
+
+// article is the kind with its article, for messages.
+func (k Kind) article() string {
+	if k == KindImport {
+		return "an import"
+	}
+	return "a " + string(k)
 }
 
 // settle merges what a killed run left beside the results into them: a
@@ -386,9 +446,14 @@ func readJournalFrom(r io.Reader) (map[int]importer.Result, error) {
 	return lines, nil
 }
 
-// writeMeta records origin beside the results file at path.
-func writeMeta(path string, origin Origin) error {
-	b, _ := json.MarshalIndent(meta{origin, time.Now().UTC().Format(time.RFC3339)}, "", "  ")
+// writeMeta records the origin (nil for a record of no host) and the kind
+// of record beside the record at path.
+func writeMeta(path string, origin *Origin, kind Kind) error {
+	m := meta{Created: time.Now().UTC().Format(time.RFC3339), Kind: kind}
+	if origin != nil {
+		m.Origin = *origin
+	}
+	b, _ := json.MarshalIndent(m, "", "  ")
 	return writeFileAtomic(path+metaSuffix, append(b, '\n'))
 }
 
@@ -396,45 +461,21 @@ type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
-// Check walks the input (opened afresh: recs) alongside the earlier
-// results before anything is sent, so that results of another input are
-// refused up front (an error wrapping ErrMismatch or ErrNotResults) rather
-// than at the row where they part. kept counts the rows whose line stays as
-// it is; todo the rows that will be sent: the unsettled ones, and rows
-// judged invalid or duplicate before that now pass validation.
-func (r *Results) Check(recs importer.Records, v *importer.Validator) (kept, todo int, err error) {
+// Earlier opens the earlier record, for the engine's check of a resume
+// against the input (importer.CheckResume); nil when there is none. The
+// engine judges the rows; the record only reads them back. done releases
+// it.
+func (r *Results) Earlier() (prior *Prior, done func(), err error) {
 	f, err := os.Open(r.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
+		return nil, func() {}, nil
 	}
 	if err != nil {
-		return 0, 0, err
+		return nil, nil, err
 	}
-	defer f.Close()
-	prior := NewPrior(f)
-	defer prior.Close()
-	var g capillary.Group
-	for rec, err := range importer.Rows(recs) {
-		if err != nil {
-			return 0, 0, fmt.Errorf("reading the input: %w", err)
-		}
-		id, problem := "", "malformed"
-		if rec.Err == nil {
-			id, problem, _ = v.Validate(rec.Cells, &g)
-		}
-		res, ok, err := prior.At(rec.Num, id)
-		switch {
-		case err != nil:
-			return 0, 0, err
-		case ok && res.Status.Local() && problem == "" && (res.Status == importer.Invalid || res.ExternalID != id):
-			todo++ // fixed since
-		case ok && res.Status.Final():
-			kept++
-		case problem == "":
-			todo++
-		}
-	}
-	return kept, todo, prior.End()
+	prior = NewPrior(f)
+	prior.kind = r.opts.kind()
+	return prior, func() { prior.Close(); f.Close() }, nil
 }
 
 // Start opens the earlier record for Prior (when resuming) and creates the
@@ -442,9 +483,9 @@ func (r *Results) Check(recs importer.Records, v *importer.Validator) (kept, tod
 // resuming. It records the origin first, so that the results are never
 // without it.
 func (r *Results) Start() error {
-	if o := r.opts.Origin; o != nil {
+	if o := r.opts.Origin; o != nil || r.opts.kind() == KindValidation {
 		if _, err := os.Lstat(r.path + metaSuffix); !r.opts.Resume || errors.Is(err, fs.ErrNotExist) {
-			if err := writeMeta(r.path, *o); err != nil {
+			if err := writeMeta(r.path, o, r.opts.kind()); err != nil {
 				return err
 			}
 		}
@@ -455,6 +496,7 @@ func (r *Results) Start() error {
 		switch {
 		case err == nil:
 			r.priorFile, r.prior = f, NewPrior(f)
+			r.prior.kind = r.opts.kind()
 			writeTo = r.path + partialSuffix
 		case !errors.Is(err, fs.ErrNotExist):
 			return err

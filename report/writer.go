@@ -16,8 +16,9 @@ import (
 	"github.com/capillary-tools/groupimport/importer"
 )
 
-// Header is the first line of every results file.
-var Header = []string{"row", "externalId", "status", "entityId", "code", "message", "warnings", "attempts", "requestId"}
+// Header is the first line of every record a run writes, results and
+// diffs alike. Readers find columns by name (see ReadResults).
+var Header = []string{"row", "externalId", "status", "entityId", "code", "message", "warnings", "attempts", "requestId", "reason", "action", "fingerprint", "differences"}
 
 // Column positions in Header.
 const (
@@ -30,6 +31,10 @@ const (
 	colWarnings
 	colAttempts
 	colRequestID
+	colReason
+	colAction
+	colFingerprint
+	colDifferences
 	numCols
 )
 
@@ -269,6 +274,20 @@ func appendResult(b []byte, r *importer.Result) []byte {
 	b = strconv.AppendInt(b, int64(r.Attempts), 10)
 	b = append(b, ',')
 	b = appendText(b, r.RequestID)
+	b = append(b, ',')
+	if len(r.Reasons) > 0 {
+		// Read back cells are tokens too, but only what this version
+		// writes is known to need no quotes.
+		b = appendText(b, joinReasons(r.Reasons))
+	}
+	b = append(b, ',')
+	b = appendText(b, string(r.Diff.Action()))
+	b = append(b, ',')
+	b = appendText(b, r.Fingerprint)
+	b = append(b, ',')
+	if r.Diff != nil && len(r.Diff.Fields) > 0 {
+		b = appendText(b, r.Diff.Differences())
+	}
 	return append(b, '\n')
 }
 
@@ -365,6 +384,21 @@ func (w *Writer) fill(r importer.Result) {
 		}
 	}
 	w.rec[colStatus] = string(r.Status)
+	for col, s := range map[int]string{colReason: joinReasons(r.Reasons), colAction: string(r.Diff.Action()), colFingerprint: r.Fingerprint, colDifferences: r.Diff.Differences()} {
+		if needsQuote(s) {
+			s = "'" + s
+		}
+		w.rec[col] = s
+	}
+}
+
+// joinReasons is the reason cell: the tokens separated by spaces.
+func joinReasons(rs []importer.Reason) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, " ")
 }
 
 // fieldNeedsQuotes is encoding/csv's rule for a comma-separated field.

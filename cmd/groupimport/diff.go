@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"github.com/capillary-tools/groupimport/importer/capillary"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,19 +119,30 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	if claims != nil {
 		e.cfg.Diff.Claimed = claims.claimed
 	}
-	f, err := o.openDiff(out, env)
+	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: o.origin(e), Kind: report.KindDiff})
 	if err != nil {
-		return err
+		return resultsError(err, out)
 	}
-	defer f.release()
-	if f.prior != nil {
-		e.cfg.Prior = f.prior.At
+	defer results.Close()
+	for _, n := range results.Notes {
+		env.log.warnf("%s", n)
 	}
 	if o.summaryJSON != "" {
 		if err := report.PrepareSummaryJSON(o.summaryJSON); err != nil {
 			return usagef("--summary-json: %v", err)
 		}
 	}
+	if o.resume {
+		kept, todo, err := o.checkResume(e.in, results, env)
+		if err != nil {
+			return err
+		}
+		env.log.infof("resuming: %s already compared in %s %s kept; %s to look up", importer.Plural(kept, "row"), out, isAre(kept), importer.Plural(todo, "row"))
+	}
+	if err := results.Start(); err != nil {
+		return usagef("cannot create the diff file: %v", err)
+	}
+	e.cfg.Prior, e.cfg.Early = results.Prior(), results.Early
 	env.log.infof("comparing %s with %s at %s with %d workers (lookups only); diff in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 
 	var prog *report.Progress
@@ -146,91 +156,15 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 		}
 		tally.Observe(r)
 		claims.seen(r)
-		return f.w.Write(r)
+		return results.Write(r)
 	}
 	sum, runErr := importer.Run(ctx, e.in.Records, e.cfg)
 	if prog != nil {
 		prog.Finish()
 	}
-	if err := f.finish(runErr); err != nil {
-		return err
-	}
+	runErr = closeErr(runErr, "closing the diff", results.Close())
 	tally.Unchecked = claims.unchecked()
 	return o.finishDiff(env, sum, tally, runErr, out)
-}
-
-// diffFile is the diff being written: the lock on it, and for a resume
-// the earlier file read alongside and the partial file written instead.
-type diffFile struct {
-	out, writeTo string
-	unlock       func()
-	older        *os.File
-	prior        *report.Prior
-	w            *report.DiffWriter
-	resume       bool
-}
-
-// openDiff locks the diff file and, for a resume, settles what a killed
-// resume left and opens the earlier file.
-func (o *diffOptions) openDiff(out string, env *Env) (*diffFile, error) {
-	unlock, err := report.Lock(out)
-	if err != nil {
-		return nil, resultsError(err, out)
-	}
-	f := &diffFile{out: out, writeTo: out, unlock: unlock, resume: o.resume}
-	if o.resume {
-		if err := settleDiffPartial(out, env.log); err != nil {
-			f.release()
-			return nil, &exitError{exitAborted, err}
-		}
-		older, err := os.Open(out)
-		switch {
-		case err == nil:
-			f.older, f.prior = older, report.NewDiffPrior(older)
-			env.log.infof("resuming: rows already compared in %s are kept; the rest are looked up", out)
-		case !errors.Is(err, os.ErrNotExist):
-			f.release()
-			return nil, usagef("--resume: %v", err)
-		}
-		f.writeTo = partialPath(out)
-	}
-	if f.w, err = report.CreateDiff(f.writeTo); err != nil {
-		f.release()
-		return nil, usagef("cannot create the diff file: %v", err)
-	}
-	return f, nil
-}
-
-// finish closes the diff and, for a resume, merges it into the earlier
-// one; an earlier diff of another input is left as it was.
-func (f *diffFile) finish(runErr error) error {
-	runErr = closeErr(runErr, "closing the diff", f.w.Close())
-	if f.prior != nil && runErr == nil {
-		runErr = closeErr(runErr, "reading the earlier diff", f.prior.End())
-	}
-	if !f.resume {
-		return nil
-	}
-	if errors.Is(runErr, report.ErrMismatch) || errors.Is(runErr, report.ErrNotResults) {
-		os.Remove(f.writeTo)
-		return usagef("--resume: %s: %v. Resume with the same input file, or start over with --overwrite or another --out", f.out, strings.TrimPrefix(runErr.Error(), importer.ErrAborted.Error()+": "))
-	}
-	if runErr == nil {
-		if err := mergeDiffInto(f.out, f.writeTo); err != nil {
-			return &exitError{exitAborted, err}
-		}
-	}
-	return nil
-}
-
-func (f *diffFile) release() {
-	if f.prior != nil {
-		f.prior.Close()
-	}
-	if f.older != nil {
-		f.older.Close()
-	}
-	f.unlock()
 }
 
 // finishDiff prints the summary, writes --summary-json and turns how the
@@ -346,57 +280,4 @@ func (c *claims) unchecked() int {
 		return 0
 	}
 	return len(c.byID) - len(c.checked)
-}
-
-// partialPath is where a resumed diff writes until it merges into out.
-func partialPath(out string) string { return out + ".partial" }
-
-// eofReader is an empty earlier file.
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
-
-// settleDiffPartial merges a partial diff file left by a resumed diff that
-// died into out, so that its finished rows are not looked up again.
-func settleDiffPartial(out string, log *logger) error {
-	partial := partialPath(out)
-	if _, err := os.Stat(partial); err != nil {
-		return nil
-	}
-	log.warnf("%s is left from a resumed diff that did not finish; merging it into %s", partial, out)
-	return mergeDiffInto(out, partial)
-}
-
-// mergeDiffInto is mergeInto for a diff file: out becomes partial's lines
-// followed by out's lines for the rows after them, atomically.
-func mergeDiffInto(out, partial string) error {
-	newer, err := os.Open(partial)
-	if err != nil {
-		return err
-	}
-	defer newer.Close()
-	var older io.Reader = eofReader{}
-	if f, err := os.Open(out); err == nil {
-		defer f.Close()
-		older = f
-	}
-	tmp := out + ".tmp"
-	w, err := report.CreateDiff(tmp)
-	if err != nil {
-		return err
-	}
-	if err := report.MergeDiff(w, newer, older); err != nil {
-		w.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("merging %s into %s: %w", partial, out, err)
-	}
-	if err := w.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		return err
-	}
-	newer.Close()
-	return os.Remove(partial)
 }

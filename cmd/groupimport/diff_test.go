@@ -92,7 +92,7 @@ func readDiff(t *testing.T, path string) map[string]importer.Result {
 	}
 	defer f.Close()
 	out := map[string]importer.Result{}
-	if err := report.ReadDiff(f, func(r importer.Result) error {
+	if err := report.ReadResults(f, func(r importer.Result) error {
 		key := r.ExternalID
 		if r.Status == importer.Duplicate || key == "" {
 			key = key + "#" + string(r.Status)
@@ -184,14 +184,14 @@ func TestDiffStatuses(t *testing.T) {
 			if g := got["same"]; g.EntityID == 0 || g.RequestID == "" {
 				t.Errorf("same: no entity or request id: %+v", g)
 			}
-			if notes := strings.Contains(got["same"].Message, importer.SizeNotCompared); notes != (api == sandbox.APICurrent) {
-				t.Errorf("same under %s: message %q", api, got["same"].Message)
+			if notes := got["same"].Has(importer.SizeNotCompared); notes != (api == sandbox.APICurrent) {
+				t.Errorf("same under %s: reasons %q", api, got["same"].Reasons)
 			}
 			raw, _ := os.ReadFile(out)
 			if !strings.Contains(string(raw), `'=cmd,differs`) || !strings.Contains(string(raw), `-> ""=1+1""`) {
 				t.Errorf("formula cells not made safe:\n%s", raw)
 			}
-			if !strings.HasPrefix(string(raw), "row,externalId,status,entityId,differences,message,requestId\n") {
+			if !strings.HasPrefix(string(raw), strings.Join(report.Header, ",")+"\n") {
 				t.Errorf("header: %q", strings.SplitN(string(raw), "\n", 2)[0])
 			}
 			stderr := c.stderr.String()
@@ -212,8 +212,8 @@ func TestDiffStatuses(t *testing.T) {
 				t.Fatalf("--ext-fields server: exit %d\n%s", code, c.stderr.String())
 			}
 			r := readDiff(t, out)["colour"]
-			if r.Status != importer.Same || !strings.Contains(r.Message, "ext.colour not compared: the org would refuse it (91016") {
-				t.Errorf("colour with the catalogue: %s %q", r.Status, r.Message)
+			if r.Status != importer.Same || !r.Has(importer.ExtFieldsRefused) || !strings.Contains(r.Message, "ext.colour") {
+				t.Errorf("colour with the catalogue: %s %q %q", r.Status, r.Reasons, r.Message)
 			}
 			if !strings.Contains(c.stderr.String(), "1 row has extended fields the org would refuse") {
 				t.Errorf("summary does not count the refused field:\n%s", c.stderr.String())

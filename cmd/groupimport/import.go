@@ -170,17 +170,13 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 // comes before the long duplicate pre-scan.
 func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string, onLost func(error), env *Env) (*report.Results, error) {
 	var origin *report.Origin
+	kind := report.KindValidation
 	if !o.dryRun {
 		e.pace(o, d)
-		origin = &report.Origin{Host: e.client.Host(), Identity: e.who}
-		if o.useSandbox {
-			// Its port changes with every run; what matters is that it
-			// is the sandbox and not a real org.
-			origin.Host = "sandbox"
-		}
+		origin, kind = o.origin(e), report.KindImport
 		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 	}
-	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin, OnLost: onLost})
+	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin, OnLost: onLost, Kind: kind})
 	if err != nil {
 		return nil, resultsError(err, out)
 	}
@@ -188,6 +184,17 @@ func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string
 		env.log.warnf("%s", n)
 	}
 	return results, nil
+}
+
+// origin is where the run's rows go, as its record says.
+func (o *importOptions) origin(e *engine) *report.Origin {
+	origin := &report.Origin{Host: e.client.Host(), Identity: e.who}
+	if o.useSandbox {
+		// Its port changes with every run; what matters is that it is
+		// the sandbox and not a real org.
+		origin.Host = "sandbox"
+	}
+	return origin
 }
 
 // prepare checks a resumed record against the input, creates the
@@ -399,6 +406,8 @@ func resultsError(err error, out string) error {
 		return usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
 	case errors.Is(err, report.ErrLocked):
 		return usagef("%v; wait for it to finish or choose another --out", err)
+	case errors.Is(err, report.ErrOtherKind):
+		return usagef("--resume: %v; start a new record with another --out", err)
 	case errors.Is(err, report.ErrOtherOrigin):
 		return usagef("--resume: %v. Resume with the --host/--cluster/--sandbox and credentials of the run that made it, or start a new record with another --out", err)
 	}
@@ -422,10 +431,20 @@ func (o *importOptions) checkResume(in *input.File, results *report.Results, env
 	if c, ok := recs.(interface{ Close() error }); ok {
 		defer c.Close()
 	}
-	kept, todo, err = results.Check(recs, &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize})
+	prior, done, err := results.Earlier()
+	if err != nil {
+		return 0, 0, usagef("--resume: %v", err)
+	}
+	defer done()
+	if prior == nil {
+		return 0, 0, nil
+	}
+	kept, todo, err = importer.CheckResume(recs, &importer.Validator{Cols: in.Columns, MaxGroupSize: o.maxGroupSize}, prior)
 	switch {
 	case errors.Is(err, report.ErrNotResults):
-		return 0, 0, usagef("--resume: %s is not a groupimport results file (%v); choose another --out", results.Path(), err)
+		return 0, 0, usagef("--resume: %s is not a groupimport record (%v); choose another --out", results.Path(), err)
+	case errors.Is(err, report.ErrOtherKind):
+		return 0, 0, usagef("--resume: %s: %v; start a new record with another --out", results.Path(), err)
 	case err != nil:
 		return 0, 0, usagef("--resume: %s: %v. Resume with the same input file, or start over with --overwrite or another --out", results.Path(), err)
 	}

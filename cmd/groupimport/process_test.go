@@ -289,7 +289,7 @@ func crashAndResume(t *testing.T, api string) {
 			}
 		case r.Status == importer.Created:
 			created++
-		case r.Status == importer.Exists && strings.Contains(r.Message, "may be this run's"):
+		case r.Status == importer.Exists && r.Has(importer.AnswerLost):
 			maybe++ // created by this run, but the answer and the evidence were lost
 		default:
 			t.Errorf("row %d: %s (%s)", r.Row, r.Status, r.Message)
