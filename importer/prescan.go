@@ -24,6 +24,9 @@ type Duplicates struct {
 	// key too: the run's id, a part of a larger string, would stay
 	// alive in the map instead of the small copy.
 	first []int
+	// alike is the same search for ids that differ only by case or
+	// Unicode form (lookalike.go).
+	alike *lookAlikes
 }
 
 // ScanDuplicates reads recs (a second reading of the input, positioned
@@ -31,6 +34,7 @@ type Duplicates struct {
 // as a run does, so the two agree row for row.
 func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 	d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
+	d.alike = newLookAlikeScan(d.bloom)
 	// The filters are filled on this goroutine while the next rows are
 	// read on another: reading is most of the pass.
 	const batch = 1024
@@ -77,7 +81,7 @@ func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 }
 
 // finish drops the Bloom filters: the run needs only the candidates.
-func (d *Duplicates) finish() { d.bloom = nil }
+func (d *Duplicates) finish() { d.bloom = nil; d.alike.finish() }
 
 // scanRewound makes the first pass over a second reading of the input.
 func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
@@ -93,6 +97,7 @@ func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
 
 // scan is the first pass's work for one id.
 func (d *Duplicates) scan(id string) {
+	d.alike.scan(id)
 	if !d.bloom.addNew(id) {
 		if _, ok := d.candidates[id]; !ok {
 			d.candidates[strings.Clone(id)] = len(d.first)
@@ -155,7 +160,11 @@ func newScalableBloom() *scalableBloom {
 
 // addNew adds id and reports whether it was certainly not there before.
 func (s *scalableBloom) addNew(id string) bool {
-	h := maphash.String(s.seed, id)
+	return s.addNewHash(maphash.String(s.seed, id))
+}
+
+// addNewHash is addNew for a key already hashed with s.seed.
+func (s *scalableBloom) addNewHash(h uint64) bool {
 	for _, f := range s.filters {
 		if f.has(h) {
 			return false
