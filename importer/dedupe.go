@@ -67,6 +67,26 @@ func (s *seenIDs) find(h uint64) (row int, ok bool) {
 	}
 }
 
+// first returns the row recorded under a hash made with s.seed, and
+// records row there when that is 0 (none yet); it returns 0 too when the
+// hash is not in s.
+func (s *seenIDs) first(h uint64, row int) int {
+	h |= 1
+	mask := uint64(len(s.hashes) - 1)
+	for i := s.slot(h) & mask; ; i = (i + 1) & mask {
+		switch s.hashes[i] {
+		case 0:
+			return 0
+		case h:
+			first := int(s.rows[i])
+			if first == 0 {
+				s.rows[i] = int32(row)
+			}
+			return first
+		}
+	}
+}
+
 // slot spreads the hash over the table using its high bits, leaving the
 // low bit (forced to 1) out.
 func (s *seenIDs) slot(h uint64) uint64 {

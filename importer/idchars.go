@@ -16,7 +16,13 @@ import (
 // id is ASCII, as most are: only its bytes then need looking at.
 func invisibleInID(id string, ascii bool) string {
 	if ascii {
-		for i := 0; i < len(id); i++ {
+		i := 0
+		for ; i+8 <= len(id); i += 8 {
+			if x := load8(id, i); hasLess(x, 0x20) || hasByte(x, 0x7f) {
+				break
+			}
+		}
+		for ; i < len(id); i++ {
 			if c := id[i]; c < 0x20 || c == 0x7f {
 				return invisibleMessage(rune(c), i+1)
 			}
@@ -98,3 +104,32 @@ func invisibleName(r rune) string {
 	}
 	return "format character"
 }
+
+// Eight ASCII bytes at a time: most ids are ASCII, and every row's id is
+// looked at twice (here, and folded for the look-alike check).
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// load8 reads s[i:i+8] as one little-endian word.
+func load8(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// hasLess reports whether some byte of x, all below 0x80, is below n
+// (n at most 0x80).
+func hasLess(x uint64, n byte) bool { return (x-ones*uint64(n))&^x&highs != 0 }
+
+// hasByte reports whether some byte of x is b.
+func hasByte(x uint64, b byte) bool {
+	y := x ^ ones*uint64(b)
+	return (y-ones)&^y&highs != 0
+}
+
+// hasUpper reports whether some byte of x, all below 0x80, is an upper
+// case letter: adding 0x3f sets a byte's high bit from 'A' up, adding 0x25
+// from 'Z'+1 up, and no byte below 0x80 carries into the next.
+func hasUpper(x uint64) bool { return (x+ones*0x3f)&^(x+ones*0x25)&highs != 0 }

@@ -46,3 +46,51 @@ func TestValidateRefusesInvisibleCharacters(t *testing.T) {
 		})
 	}
 }
+
+// TestWordChecksAgreeWithBytes: the eight-bytes-at-a-time checks find
+// what a byte loop finds, in every position of a word.
+func TestWordChecksAgreeWithBytes(t *testing.T) {
+	var word [8]byte
+	for c := range 0x80 {
+		for pos := range 8 {
+			for i := range word {
+				word[i] = 'a' + byte(i) // lower case, printable
+			}
+			word[pos] = byte(c)
+			x := load8(string(word[:]), 0)
+			if got, want := hasLess(x, 0x20), c < 0x20; got != want {
+				t.Errorf("hasLess(%q, 0x20) = %v", word, got)
+			}
+			if got, want := hasByte(x, 0x7f), c == 0x7f; got != want {
+				t.Errorf("hasByte(%q, 0x7f) = %v", word, got)
+			}
+			if got, want := hasUpper(x), 'A' <= c && c <= 'Z'; got != want {
+				t.Errorf("hasUpper(%q) = %v", word, got)
+			}
+		}
+	}
+	f := newIDFolder()
+	for c := range 0x80 {
+		for pos := range 17 {
+			id := []byte("fleet-00000000001")
+			id[pos] = byte(c)
+			k, same := f.key(string(id))
+			if want := strings.ToLower(string(id)); same != (want == string(id)) || (!same && string(k) != want) {
+				t.Fatalf("key(%q) = %q, %v", id, k, same)
+			}
+		}
+	}
+	for _, id := range []string{"fleet-0000001", "fleet-000000A", "Fleet-0000001", "abcdefgh", "abcdefgH", "abcdefghI", "ABCDEFGH", "fleet-00\u00e9"} {
+		k, same := f.key(id)
+		if want := strings.ToLower(id); same != (want == id) || (!same && string(k) != want) {
+			t.Errorf("key(%q) = %q, %v", id, k, same)
+		}
+	}
+	v := &Validator{Cols: mustHeader(t, "externalId", "maxGroupSize"), MaxGroupSize: 10}
+	for _, id := range []string{"abcdefgh\x7f", "abcdefg\x7fh", "\x01bcdefghijklmnop", "abcdefghijklmno\x1f"} {
+		var g capillary.Group
+		if _, problem, _ := v.Validate([]string{id, "1"}, &g); !strings.Contains(problem, "invisible") {
+			t.Errorf("%q: problem %q", id, problem)
+		}
+	}
+}

@@ -1,9 +1,10 @@
 package importer
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
-	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -48,25 +49,39 @@ func newIDFolder() *idFolder { return &idFolder{fold: cases.Fold()} }
 
 // key returns the folded form of id, in a buffer the next call reuses;
 // same says the id is its own folded form (then k is nil), as most ids
-// are: lower case ASCII.
+// are: lower case ASCII. ASCII goes eight bytes at a time.
 func (f *idFolder) key(id string) (k []byte, same bool) {
-	if isASCII(id) {
-		i := 0
-		for i < len(id) && (id[i] < 'A' || id[i] > 'Z') {
-			i++
+	b := f.buf[:0]
+	var upper uint64
+	i := 0
+	for ; i+8 <= len(id); i += 8 {
+		x := load8(id, i)
+		if x&highs != 0 {
+			return f.unicodeKey(id)
 		}
-		if i == len(id) {
-			return nil, true
-		}
-		b := append(f.buf[:0], id...)
-		for ; i < len(b); i++ {
-			if c := b[i]; 'A' <= c && c <= 'Z' {
-				b[i] = c + 'a' - 'A'
-			}
-		}
-		f.buf = b
-		return b, false
+		m := (x + ones*0x3f) &^ (x + ones*0x25) & highs // see hasUpper
+		b = binary.LittleEndian.AppendUint64(b, x|m>>2)
+		upper |= m
 	}
+	for ; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return f.unicodeKey(id)
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+			upper = 1
+		}
+		b = append(b, c)
+	}
+	f.buf = b
+	if upper == 0 {
+		return nil, true
+	}
+	return b, false
+}
+
+func (f *idFolder) unicodeKey(id string) (k []byte, same bool) {
 	folded := f.fold.String(norm.NFKC.String(id))
 	f.buf = norm.NFKC.AppendString(f.buf[:0], folded)
 	if string(f.buf) == id {
@@ -75,36 +90,41 @@ func (f *idFolder) key(id string) (k []byte, same bool) {
 	return f.buf, false
 }
 
-// lookAlikes finds rows whose ids fold alike. An id that is its own folded
-// form is already in the duplicate check's filter or table, under the same
-// hash, so only the other ids need a second one: a file of lower case ids
-// costs next to nothing.
+// lookAlikes finds rows whose ids fold alike.
 //
-// With a first pass (Duplicates), scan finds the candidates: the folded
-// forms that some other id may share, given that Bloom filters have no
-// false negatives. For ids A before B that fold alike and differ, either
-// A is its own form, in the exact filter when B is scanned, or it is in
-// folded. The run then tracks the candidates exactly (first). Without one,
-// check looks each folded form up in the exact table and in folded, a
-// table of the folded forms of the ids that are not their own.
+// With a first pass (Duplicates), the duplicate check's Bloom filter is
+// keyed by the folded form of each id, so a folded form it may hold
+// already is a candidate of both searches: a repeat, a look-alike or one
+// of the filter's rare false positives. The run tracks the candidates
+// exactly (first). An id that is its own folded form (lower case ASCII,
+// as most ids are) hashes as itself, so a file of such ids costs what it
+// cost before; and when no id needs folding, no two ids fold alike, and
+// the run folds none.
+//
+// Without one, check looks each folded form up in the duplicate check's
+// table (where an id that is its own folded form already is) and in
+// folded (the folded forms of the other ids).
 type lookAlikes struct {
 	f *idFolder
 
-	// With a first pass.
-	exactBloom *scalableBloom // the duplicate check's
-	bloom      *scalableBloom // folded forms that are not their ids
-	candidates map[string]int // folded form -> its index in first
-	first      []int          // the row that first had each candidate, or 0
+	// With a first pass. A candidate is known by the hash of its folded
+	// form, as the table without one knows every folded form.
+	seed       maphash.Seed // the duplicate check's filter's
+	candidates *seenIDs     // hash -> the row that first had it, or 0
+	// folds is whether the first pass met an id that is not its own
+	// folded form.
+	folds bool
 
 	// Without one.
 	exact  *seenIDs // the duplicate check's; an invalid row is negative
 	folded *seenIDs
 }
 
-// newLookAlikeScan is for a first pass alongside the duplicate check's
-// filter exact: call scan with every id, then finish.
-func newLookAlikeScan(exact *scalableBloom) *lookAlikes {
-	return &lookAlikes{f: newIDFolder(), exactBloom: exact, bloom: newScalableBloom(), candidates: map[string]int{}}
+// newLookAlikeScan is for a first pass whose filter hashes with seed:
+// call hash for every id, candidate for those the filter may hold, then
+// finish.
+func newLookAlikeScan(seed maphash.Seed) *lookAlikes {
+	return &lookAlikes{f: newIDFolder(), seed: seed, candidates: newSeenIDs()}
 }
 
 // newLookAlikeTable is for a run without a first pass, alongside the
@@ -113,80 +133,56 @@ func newLookAlikeTable(exact *seenIDs) *lookAlikes {
 	return &lookAlikes{f: newIDFolder(), exact: exact, folded: newSeenIDs()}
 }
 
-// scan is the first pass's work for one id.
-func (l *lookAlikes) scan(id string) {
-	k, same := l.f.key(id)
-	if same {
-		if len(l.bloom.filters) > 0 && l.bloom.has(maphash.String(l.exactBloom.seed, id)) {
-			l.candidate(id)
-		}
-		return
+// hash is the hash of id's folded form, which both the first pass and the
+// run key it by.
+func (l *lookAlikes) hash(id string) uint64 {
+	if k, same := l.f.key(id); !same {
+		l.folds = true
+		return maphash.Bytes(l.seed, k)
 	}
-	h := maphash.Bytes(l.exactBloom.seed, k)
-	if !l.bloom.addNewHash(h) || l.exactBloom.has(h) {
-		l.candidate(string(k))
-	}
+	return maphash.String(l.seed, id)
 }
 
-func (l *lookAlikes) candidate(k string) {
-	if _, ok := l.candidates[k]; !ok {
-		l.candidates[strings.Clone(k)] = len(l.first)
-		l.first = append(l.first, 0)
+// candidate records the hash of a folded form the filter may hold.
+func (l *lookAlikes) candidate(h uint64) { l.candidates.addHash(h, 0) }
+
+// finish drops the candidates when no id folds: no two can fold alike.
+func (l *lookAlikes) finish() {
+	if !l.folds {
+		l.candidates = nil
 	}
 }
-
-// finish drops the filters: the run needs only the candidates.
-func (l *lookAlikes) finish() { l.exactBloom, l.bloom = nil, nil }
 
 // check is the run's work for a row that is sent (or, in a dry run,
 // valid) and whose id no earlier row had: it returns the first earlier
 // such row whose id folds alike, or 0.
 func (l *lookAlikes) check(id string, row int) int {
-	k, same := l.f.key(id)
 	if l.folded != nil {
-		if same {
-			if l.folded.n == 0 {
-				return 0
-			}
-			first, _ := l.folded.find(maphash.String(l.exact.seed, id))
-			return first
-		}
-		h := maphash.Bytes(l.exact.seed, k)
-		first, ok := l.exact.find(h)
-		if !ok || first < 0 {
-			first = 0
-		}
-		if f, seen := l.folded.addHash(h, row); seen && (first == 0 || f < first) {
-			first = f
-		}
-		return first
+		return l.checkTable(id, row)
 	}
-	if len(l.candidates) == 0 {
+	if l.candidates == nil || l.candidates.n == 0 {
 		return 0
 	}
-	var i int
-	var ok bool
-	if same {
-		i, ok = l.candidates[id]
-	} else {
-		i, ok = l.candidates[string(k)]
-	}
-	switch {
-	case !ok:
-		return 0
-	case l.first[i] == 0:
-		l.first[i] = row
-		return 0
-	}
-	return l.first[i]
+	return l.candidates.first(l.hash(id), row)
 }
 
-// has reports whether some filter may hold h.
-func (s *scalableBloom) has(h uint64) bool {
-	for _, f := range s.filters {
-		if f.has(h) {
-			return true
+// checkTable is check without a first pass.
+func (l *lookAlikes) checkTable(id string, row int) int {
+	k, same := l.f.key(id)
+	if same {
+		if l.folded.n == 0 {
+			return 0
 		}
+		first, _ := l.folded.find(maphash.String(l.exact.seed, id))
+		return first
 	}
-	return false
+	h := maphash.Bytes(l.exact.seed, k)
+	first, ok := l.exact.find(h)
+	if !ok || first < 0 { // an invalid row is not sent
+		first = 0
+	}
+	if f, seen := l.folded.addHash(h, row); seen && (first == 0 || f < first) {
+		first = f
+	}
+	return first
 }

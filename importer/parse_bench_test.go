@@ -117,7 +117,7 @@ func BenchmarkDuplicates(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
-		d.alike = newLookAlikeScan(d.bloom)
+		d.alike = newLookAlikeScan(d.bloom.seed)
 		for _, id := range ids {
 			d.scan(id)
 		}

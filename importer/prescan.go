@@ -34,7 +34,7 @@ type Duplicates struct {
 // as a run does, so the two agree row for row.
 func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 	d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
-	d.alike = newLookAlikeScan(d.bloom)
+	d.alike = newLookAlikeScan(d.bloom.seed)
 	// The filters are filled on this goroutine while the next rows are
 	// read on another: reading is most of the pass.
 	const batch = 1024
@@ -96,13 +96,18 @@ func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
 }
 
 // scan is the first pass's work for one id.
+//
+// The filter is keyed by the id's folded form (lookalike.go), which finds
+// the ids that differ only by case or Unicode form in the same probe: a
+// repeated id folds alike too, so every repeat is still a candidate.
 func (d *Duplicates) scan(id string) {
-	d.alike.scan(id)
-	if !d.bloom.addNew(id) {
+	h := d.alike.hash(id)
+	if !d.bloom.addNewHash(h) {
 		if _, ok := d.candidates[id]; !ok {
 			d.candidates[strings.Clone(id)] = len(d.first)
 			d.first = append(d.first, 0)
 		}
+		d.alike.candidate(h)
 	}
 }
 
@@ -158,12 +163,8 @@ func newScalableBloom() *scalableBloom {
 	return &scalableBloom{seed: maphash.MakeSeed()}
 }
 
-// addNew adds id and reports whether it was certainly not there before.
-func (s *scalableBloom) addNew(id string) bool {
-	return s.addNewHash(maphash.String(s.seed, id))
-}
-
-// addNewHash is addNew for a key already hashed with s.seed.
+// addNewHash adds a key hashed with s.seed and reports whether it was
+// certainly not there before.
 func (s *scalableBloom) addNewHash(h uint64) bool {
 	for _, f := range s.filters {
 		if f.has(h) {
