@@ -23,11 +23,11 @@ import (
 // The warning goes on the later row: results are written in input order,
 // and the earlier row's line may be written already.
 //
-// Memory is kept as the duplicate check keeps it. With a first pass over
-// the input (Duplicates), a second Bloom filter, keyed by the folded form,
-// finds the folded forms seen more than once; the run tracks only those,
-// exactly. Without one, a table holds a hash of each folded form and its
-// row, as seenIDs does for the ids themselves.
+// Memory is kept as the duplicate check keeps it, and in the same
+// structures (see lookAlikes). Folded forms are known by a 64-bit hash
+// with a random seed per run, as seenIDs knows ids: two that differ share
+// one with odds of about n²/2⁶⁵, and would draw a warning they do not
+// deserve.
 
 // lookAlikeWarning is the warning of a row whose id looks like first's.
 func lookAlikeWarning(first int) Notice {
@@ -38,8 +38,9 @@ func lookAlikeWarning(first int) Notice {
 // idFolder folds an externalId to the form look-alike ids share: NFKC
 // (full-width letters, ligatures and composed or decomposed accents come
 // to one form), Unicode case folding, then NFKC again, since a folded
-// letter may compose with what follows. An ASCII id needs only its
-// letters lowered, which is the common case and costs no allocation.
+// letter may compose with what follows. An ASCII id, the common case,
+// needs only its letters lowered, in a buffer that is reused; only an id
+// that is not ASCII costs allocations.
 type idFolder struct {
 	fold cases.Caser
 	buf  []byte
@@ -81,6 +82,7 @@ func (f *idFolder) key(id string) (k []byte, same bool) {
 	return b, false
 }
 
+// unicodeKey is key for an id that is not ASCII.
 func (f *idFolder) unicodeKey(id string) (k []byte, same bool) {
 	folded := f.fold.String(norm.NFKC.String(id))
 	f.buf = norm.NFKC.AppendString(f.buf[:0], folded)
