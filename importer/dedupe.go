@@ -12,7 +12,7 @@ import (
 type seenIDs struct {
 	seed   maphash.Seed
 	hashes []uint64 // 0 marks an empty slot
-	rows   []uint32
+	rows   []int32  // signed: a caller may mark a row by its sign
 	n      int
 }
 
@@ -24,12 +24,19 @@ func newSeenIDs() *seenIDs {
 
 func (s *seenIDs) alloc(size int) {
 	s.hashes = make([]uint64, size)
-	s.rows = make([]uint32, size)
+	s.rows = make([]int32, size)
 }
 
-// add records id at row, or returns the row where it was first seen.
+// add records id at row, or returns the row where it was first seen. A
+// row may be negative (read marks a row that is not sent so); it comes
+// back as it was given.
 func (s *seenIDs) add(id string, row int) (first int, dup bool) {
-	h := maphash.String(s.seed, id) | 1
+	return s.addHash(maphash.String(s.seed, id), row)
+}
+
+// addHash is add for a key already hashed with s.seed.
+func (s *seenIDs) addHash(h uint64, row int) (first int, dup bool) {
+	h |= 1
 	if s.n >= len(s.hashes)*3/4 {
 		s.grow()
 	}
@@ -37,11 +44,45 @@ func (s *seenIDs) add(id string, row int) (first int, dup bool) {
 	for i := s.slot(h) & mask; ; i = (i + 1) & mask {
 		switch s.hashes[i] {
 		case 0:
-			s.hashes[i], s.rows[i] = h, uint32(row)
+			s.hashes[i], s.rows[i] = h, int32(row)
 			s.n++
 			return 0, false
 		case h:
 			return int(s.rows[i]), true
+		}
+	}
+}
+
+// find returns the row recorded under a hash made with s.seed.
+func (s *seenIDs) find(h uint64) (row int, ok bool) {
+	h |= 1
+	mask := uint64(len(s.hashes) - 1)
+	for i := s.slot(h) & mask; ; i = (i + 1) & mask {
+		switch s.hashes[i] {
+		case 0:
+			return 0, false
+		case h:
+			return int(s.rows[i]), true
+		}
+	}
+}
+
+// first returns the row recorded under a hash made with s.seed, and
+// records row there when that is 0 (none yet); it returns 0 too when the
+// hash is not in s.
+func (s *seenIDs) first(h uint64, row int) int {
+	h |= 1
+	mask := uint64(len(s.hashes) - 1)
+	for i := s.slot(h) & mask; ; i = (i + 1) & mask {
+		switch s.hashes[i] {
+		case 0:
+			return 0
+		case h:
+			first := int(s.rows[i])
+			if first == 0 {
+				s.rows[i] = int32(row)
+			}
+			return first
 		}
 	}
 }

@@ -10,8 +10,9 @@
 //
 // The reader is the only goroutine that touches the input. It validates
 // each row (Validator: the same checks in a real run and a dry run),
-// finds repeated externalIds (Duplicates, from a first pass over Records
-// that can be read again, a Rewinder; else a hash table), keeps rows
+// finds repeated externalIds and ids that differ only by case or Unicode
+// form (Duplicates, from a first pass over Records that can be read again,
+// a Rewinder; else hash tables), keeps rows
 // an earlier run settled (Config.Prior), and hands the rest to the
 // workers. Rows that need no request go straight to the writer.
 //
@@ -38,7 +39,8 @@
 // # Dependencies
 //
 // importer is the engine. It imports the API client (importer/capillary)
-// for its wire types, errgroup and rate, and nothing that speaks to a
-// person: not report, input, flag, os/signal or a progress bar. It reports
-// facts (statuses, counts, errors); the command line words them.
+// for its wire types, errgroup, rate and x/text (to fold ids), and
+// nothing that speaks to a person: not report, input, flag, os/signal or a
+// progress bar. It reports facts (statuses, counts, errors); the command
+// line words them.
 package importer

@@ -21,8 +21,8 @@ func benchCSV(n int) []byte {
 }
 
 // BenchmarkParseValidate is the reader's work per row: CSV parsing, the
-// checks and duplicate detection, as Run's reader does it. ns/op is per
-// row.
+// checks, duplicate and look-alike detection, as Run's reader does it
+// without a first pass. ns/op is per row.
 func BenchmarkParseValidate(b *testing.B) {
 	const rows = 10000
 	data := benchCSV(rows)
@@ -42,7 +42,8 @@ func BenchmarkParseValidate(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			parseState = parseBench{recs: recs, v: &Validator{Cols: cols, MaxGroupSize: DefaultMaxGroupSize}, seen: newSeenIDs()}
+			seen := newSeenIDs()
+			parseState = parseBench{recs: recs, v: &Validator{Cols: cols, MaxGroupSize: DefaultMaxGroupSize}, seen: seen, alike: newLookAlikeTable(seen)}
 			b.StartTimer()
 		}
 		done++
@@ -57,13 +58,17 @@ func BenchmarkParseValidate(b *testing.B) {
 		if _, dup := parseState.seen.add(id, row); dup {
 			b.Fatal("duplicate")
 		}
+		if parseState.alike.check(id, row) != 0 {
+			b.Fatal("look-alike")
+		}
 	}
 }
 
 type parseBench struct {
-	recs *testCSV
-	v    *Validator
-	seen *seenIDs
+	recs  *testCSV
+	v     *Validator
+	seen  *seenIDs
+	alike *lookAlikes
 }
 
 var parseState parseBench
@@ -112,6 +117,7 @@ func BenchmarkDuplicates(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
+		d.alike = newLookAlikeScan(d.bloom.seed)
 		for _, id := range ids {
 			d.scan(id)
 		}

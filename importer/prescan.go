@@ -24,6 +24,9 @@ type Duplicates struct {
 	// key too: the run's id, a part of a larger string, would stay
 	// alive in the map instead of the small copy.
 	first []int
+	// alike is the same search for ids that differ only by case or
+	// Unicode form (lookalike.go).
+	alike *lookAlikes
 }
 
 // ScanDuplicates reads recs (a second reading of the input, positioned
@@ -31,6 +34,7 @@ type Duplicates struct {
 // as a run does, so the two agree row for row.
 func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 	d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
+	d.alike = newLookAlikeScan(d.bloom.seed)
 	// The filters are filled on this goroutine while the next rows are
 	// read on another: reading is most of the pass.
 	const batch = 1024
@@ -77,7 +81,7 @@ func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 }
 
 // finish drops the Bloom filters: the run needs only the candidates.
-func (d *Duplicates) finish() { d.bloom = nil }
+func (d *Duplicates) finish() { d.bloom = nil; d.alike.finish() }
 
 // scanRewound makes the first pass over a second reading of the input.
 func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
@@ -92,12 +96,18 @@ func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
 }
 
 // scan is the first pass's work for one id.
+//
+// The filter is keyed by the id's folded form (lookalike.go), which finds
+// the ids that differ only by case or Unicode form in the same probe: a
+// repeated id folds alike too, so every repeat is still a candidate.
 func (d *Duplicates) scan(id string) {
-	if !d.bloom.addNew(id) {
+	h := d.alike.hash(id)
+	if !d.bloom.addNewHash(h) {
 		if _, ok := d.candidates[id]; !ok {
 			d.candidates[strings.Clone(id)] = len(d.first)
 			d.first = append(d.first, 0)
 		}
+		d.alike.candidate(h)
 	}
 }
 
@@ -153,9 +163,9 @@ func newScalableBloom() *scalableBloom {
 	return &scalableBloom{seed: maphash.MakeSeed()}
 }
 
-// addNew adds id and reports whether it was certainly not there before.
-func (s *scalableBloom) addNew(id string) bool {
-	h := maphash.String(s.seed, id)
+// addNewHash adds a key hashed with s.seed and reports whether it was
+// certainly not there before.
+func (s *scalableBloom) addNewHash(h uint64) bool {
 	for _, f := range s.filters {
 		if f.has(h) {
 			return false

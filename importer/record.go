@@ -34,10 +34,13 @@ const (
 	ExtFieldsRefused Reason = "ext_fields_refused"
 	// StatusInactive: a group has the externalId but is not ACTIVE.
 	StatusInactive Reason = "status_inactive"
+	// IDLookAlike: the externalId differs from an earlier row's only in
+	// letter case or Unicode form (a warning; the row is still sent).
+	IDLookAlike Reason = "id_look_alike"
 )
 
 // reasons lists every Reason, for readers that check a token.
-var reasons = [...]Reason{AnswerLost, SizeNotCompared, ExtFieldsNotSaved, ExtFieldsRefused, StatusInactive}
+var reasons = [...]Reason{AnswerLost, SizeNotCompared, ExtFieldsNotSaved, ExtFieldsRefused, StatusInactive, IDLookAlike}
 
 // Known reports whether r is one of the reasons this version writes.
 // Readers keep tokens they do not know (a newer version may add some).
@@ -54,9 +57,19 @@ func (res *Result) addReason(r Reason) {
 }
 
 // noteWarnings gives a row whose extended fields were not saved its reason.
+// It is called before the run's own warnings (addLocal) join the API's.
 func (res *Result) noteWarnings() {
 	if len(res.Warnings) > 0 {
 		res.addReason(ExtFieldsNotSaved)
+	}
+}
+
+// addLocal adds the warnings the run itself found in the row (look-alike
+// ids), with their reason.
+func (res *Result) addLocal(local []Notice) {
+	if len(local) > 0 {
+		res.Warnings = append(res.Warnings, local...)
+		res.addReason(IDLookAlike)
 	}
 }
 

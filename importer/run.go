@@ -171,7 +171,8 @@ type job struct {
 	seq      int
 	res      Result // Row, ExternalID and Offset filled in
 	group    capillary.Group
-	mayExist bool // an earlier run may have created it
+	mayExist bool     // an earlier run may have created it
+	warn     []Notice // found locally: added to the answer's warnings
 }
 
 type done struct {
@@ -363,6 +364,7 @@ func (r *runner) pipeline(recs Records, window int, deliver func(*Result), early
 			for j := range jobs {
 				res, err := r.process(j)
 				res.noteWarnings()
+				res.addLocal(j.warn)
 				// Judged here rather than in input order, so that the
 				// run stops within a request per worker of the limit
 				// however far ahead of the writer the workers are.
@@ -461,8 +463,12 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 	var seen interface {
 		add(id string, row int) (int, bool)
 	} = r.cfg.Duplicates
+	var alike *lookAlikes
 	if r.cfg.Duplicates == nil {
-		seen = newSeenIDs()
+		exact := newSeenIDs()
+		seen, alike = exact, newLookAlikeTable(exact)
+	} else {
+		alike = r.cfg.Duplicates.alike
 	}
 	v := r.cfg.Validator
 	var g capillary.Group
@@ -501,7 +507,17 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		}
 		first, dup := 0, false
 		if id != "" {
-			first, dup = seen.add(id, row)
+			at := row
+			if problem != "" {
+				at = -row // marks a first row that is not sent
+			}
+			first, dup = seen.add(id, at)
+		}
+		var local []Notice
+		if id != "" && problem == "" && !dup {
+			if like := alike.check(id, row); like != 0 {
+				local = append(local, lookAlikeWarning(like))
+			}
 		}
 		var prior Result
 		var hasPrior, mayExist bool
@@ -528,6 +544,8 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 			res = prior
 		case problem != "":
 			res.Status, res.Message = Invalid, problem
+		case dup && first < 0:
+			res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d, which is invalid; neither is sent", -first)
 		case dup:
 			res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d; only that row is sent", first)
 		case r.cfg.DryRun:
@@ -537,10 +555,11 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 				res.noteWarnings()
 				res.Message = "would be created, but some extended fields would not be saved"
 			}
+			res.addLocal(local)
 		case r.stopped.Err() != nil:
 			res.Status, res.Message = Skipped, r.stopMessage(0, false)
 		default:
-			j := job{seq: seq, res: res, group: g, mayExist: mayExist}
+			j := job{seq: seq, res: res, group: g, mayExist: mayExist, warn: local}
 			j.group.ExtendedFields = append([]capillary.Field(nil), g.ExtendedFields...)
 			select {
 			case jobs <- j:

@@ -59,6 +59,9 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 	case n > MaxIDLength:
 		return id, fmt.Sprintf("externalId: %d characters, at most %d allowed", n, MaxIDLength), nil
 	}
+	if msg := invisibleInID(id, ascii); msg != "" {
+		return id, "externalId: " + msg, nil
+	}
 	if c.GroupName >= 0 {
 		g.GroupName = strings.TrimSpace(cells[c.GroupName])
 		if n := chars(g.GroupName); n > MaxIDLength {

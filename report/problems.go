@@ -96,7 +96,10 @@ func problemText(r importer.Result) string {
 	}
 	ws := make([]string, len(r.Warnings))
 	for i, w := range r.Warnings {
-		ws[i] = strconv.Itoa(w.Code) + " " + w.Message
+		ws[i] = w.Message
+		if w.Code != 0 { // 0: found without the API, which has no code for it
+			ws[i] = strconv.Itoa(w.Code) + " " + w.Message
+		}
 	}
 	return strings.Join(ws, "; ")
 }
