@@ -269,7 +269,6 @@ func (r *Results) merge() error {
 	}
 	tmpName := tmp.Name()
 	w := NewWriter(tmp)
-	w.FlushInterval = -1
 	w.file = tmp
 	err = Merge(&journalOverlay{w: w, lines: journaled}, newer, older)
 	if err == nil {
@@ -431,7 +430,6 @@ func (r *Results) Start() error {
 	if err != nil {
 		return err
 	}
-	w.FlushInterval = -1 // flushed, with the journal, by r.flushEvery
 	r.w = w
 	syncDir(filepath.Dir(r.path))
 	r.stop, r.done = make(chan struct{}), make(chan struct{})
