@@ -116,7 +116,7 @@ type Config struct {
 	MinSample    int
 }
 
-// ErrTooManyErrors is why a run stopped at MaxErrors or MaxErrorRate.
+// ErrTooManyErrors is why a run stopped at StopAfterErrors or MaxErrorRate.
 var ErrTooManyErrors = errors.New("too many rows rejected or failed")
 
 func (c *Config) defaults() error {
