@@ -132,3 +132,30 @@ func TestDecideLookup(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigDefaultsPolicyFieldByField checks each field of a Policy left
+// zero gets its default and each field set is kept: a caller that sets
+// only MaxThrottled keeps it.
+func TestConfigDefaultsPolicyFieldByField(t *testing.T) {
+	d := DefaultPolicy
+	tests := []struct {
+		name     string
+		in, want Policy
+	}{
+		{"zero", Policy{}, d},
+		{"throttled only", Policy{MaxThrottled: 2}, Policy{MaxAttempts: d.MaxAttempts, MaxThrottled: 2, BaseBackoff: d.BaseBackoff, MaxBackoff: d.MaxBackoff}},
+		{"attempts only", Policy{MaxAttempts: 3}, Policy{MaxAttempts: 3, MaxThrottled: d.MaxThrottled, BaseBackoff: d.BaseBackoff, MaxBackoff: d.MaxBackoff}},
+		{"backoff only", Policy{BaseBackoff: time.Millisecond, MaxBackoff: time.Second}, Policy{MaxAttempts: d.MaxAttempts, MaxThrottled: d.MaxThrottled, BaseBackoff: time.Millisecond, MaxBackoff: time.Second}},
+		{"negative", Policy{MaxAttempts: -1, MaxThrottled: -1}, d},
+		{"all set", Policy{MaxAttempts: 1, MaxThrottled: 1, BaseBackoff: 2, MaxBackoff: 3}, Policy{MaxAttempts: 1, MaxThrottled: 1, BaseBackoff: 2, MaxBackoff: 3}},
+	}
+	for _, tt := range tests {
+		c := Config{Validator: &Validator{Cols: &Columns{}}, DryRun: true, Sink: func(Result) error { return nil }, Policy: tt.in}
+		if err := c.defaults(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if c.Policy != tt.want {
+			t.Errorf("%s: defaults made %+v of %+v, want %+v", tt.name, c.Policy, tt.in, tt.want)
+		}
+	}
+}

@@ -133,17 +133,7 @@ func (c *Config) defaults() error {
 		return errors.New("importer: no results sink")
 	}
 	c.Workers = max(c.Workers, 1)
-	if c.Policy.MaxAttempts < 1 {
-		p := DefaultPolicy
-		p.MaxAttempts = max(c.Policy.MaxAttempts, DefaultPolicy.MaxAttempts)
-		c.Policy = p
-	}
-	if c.Policy.BaseBackoff <= 0 {
-		c.Policy.BaseBackoff = DefaultPolicy.BaseBackoff
-	}
-	if c.Policy.MaxBackoff <= 0 {
-		c.Policy.MaxBackoff = DefaultPolicy.MaxBackoff
-	}
+	c.Policy = c.Policy.withDefaults()
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second
 	}
