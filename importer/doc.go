@@ -10,7 +10,7 @@
 //
 // The reader is the only goroutine that touches the input. It validates
 // each row (Validator: the same checks in a real run and a dry run),
-// finds repeated externalIds (Duplicates, from a first pass over Records
+// finds repeated externalIds (by a first pass over Records
 // that can be read again, a Rewinder; else a hash table), keeps rows
 // an earlier run settled (Config.Prior), and hands the rest to the
 // workers. Rows that need no request go straight to the writer.

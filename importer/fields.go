@@ -26,9 +26,9 @@ const (
 	keyLimit        = "limit"
 )
 
-// ExtPrefixes introduce an extended-field column or --map target, folded:
+// extPrefixes introduce an extended-field column or --map target, folded:
 // ext.tier, extendedFields.tier and extendedField.tier are one field.
-var ExtPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
+var extPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
 
 // ExtKey is the folded key of the extended field name, as ParseHeader's
 // aliases take it.
@@ -47,7 +47,7 @@ func FieldByKey(key string) (Field, bool) {
 // CutExtPrefix reports whether s (folded or lower-cased) starts with an
 // extended-field prefix, and returns what follows it.
 func CutExtPrefix(s string) (rest string, ok bool) {
-	for _, p := range ExtPrefixes {
+	for _, p := range extPrefixes {
 		if strings.HasPrefix(s, p) {
 			return s[len(p):], true
 		}

@@ -111,7 +111,7 @@ func BenchmarkDuplicates(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
+		d := &duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
 		for _, id := range ids {
 			d.scan(id)
 		}

@@ -59,12 +59,12 @@ type Config struct {
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
 
-	// Duplicates is a first pass over the input made already
-	// (ScanDuplicates). Nil lets Run choose: when the Records it reads
+	// duplicates is a first pass over the input made already
+	// (scanDuplicates). Nil lets Run choose: when the Records it reads
 	// can be read again (they implement Rewinder) it makes that pass
 	// itself and finds repeated externalIds in a few bytes a row;
 	// otherwise it keeps a hash of every id (about 20 bytes a row).
-	Duplicates *Duplicates
+	duplicates *duplicates
 
 	Workers int    // concurrent requests
 	Pacer   Pacer  // shared by all workers; nil sends as fast as workers go
@@ -196,7 +196,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	if err := cfg.defaults(); err != nil {
 		return sum, err
 	}
-	if cfg.Duplicates == nil {
+	if cfg.duplicates == nil {
 		if rw, ok := recs.(Rewinder); ok {
 			d, err := scanRewound(rw, cfg.Validator)
 			if err != nil {
@@ -204,7 +204,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 				sum.Stopped = err.Error()
 				return sum, err
 			}
-			cfg.Duplicates = d
+			cfg.duplicates = d
 		}
 	}
 	// Two contexts of its own: stopping is done once the run stops (the
@@ -423,8 +423,8 @@ func (b *batches) emit(_ int, res Result) {
 func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) {
 	var seen interface {
 		add(id string, row int) (int, bool)
-	} = r.cfg.Duplicates
-	if r.cfg.Duplicates == nil {
+	} = r.cfg.duplicates
+	if r.cfg.duplicates == nil {
 		seen = newSeenIDs()
 	}
 	v := r.cfg.Validator
