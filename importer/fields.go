@@ -10,8 +10,8 @@ type Field struct {
 	Required bool   // a file without the column is refused
 }
 
-// The fields of a group, in the order the API documents them.
-var Fields = []Field{
+// fields are the fields of a group, in the order the API documents them.
+var fields = [...]Field{
 	{Name: "externalId", Key: "externalid", Required: true},
 	{Name: "groupName", Key: "groupname"},
 	{Name: "maxGroupSize", Key: "maxgroupsize", Required: true},
@@ -30,13 +30,17 @@ const (
 // ext.tier, extendedFields.tier and extendedField.tier are one field.
 var extPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
 
+// Fields lists the fields of a group, in the order the API documents them.
+// The slice is the caller's to keep or change.
+func Fields() []Field { f := fields; return f[:] }
+
 // ExtKey is the folded key of the extended field name, as ParseHeader's
 // aliases take it.
 func ExtKey(name string) string { return "ext." + name }
 
 // FieldByKey finds a field by its folded key.
 func FieldByKey(key string) (Field, bool) {
-	for _, f := range Fields {
+	for _, f := range fields {
 		if f.Key == key {
 			return f, true
 		}
@@ -58,8 +62,8 @@ func CutExtPrefix(s string) (rest string, ok bool) {
 // FieldNames lists the known columns for a message: "externalId,
 // groupName, maxGroupSize, limit and ext.NAME".
 func FieldNames() string {
-	names := make([]string, len(Fields))
-	for i, f := range Fields {
+	names := make([]string, len(fields))
+	for i, f := range fields {
 		names[i] = f.Name
 	}
 	return strings.Join(names, ", ") + " and ext.NAME"

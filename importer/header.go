@@ -110,7 +110,7 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 		}
 	}
 	var missing []string
-	for _, f := range Fields {
+	for _, f := range fields {
 		if _, ok := seen[f.Key]; f.Required && !ok {
 			missing = append(missing, f.Name)
 		}

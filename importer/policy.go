@@ -20,14 +20,17 @@ type Policy struct {
 	MaxBackoff   time.Duration // the longest wait between attempts
 }
 
-// DefaultPolicy is what the command line starts from.
-var DefaultPolicy = Policy{MaxAttempts: 5, MaxThrottled: 50, BaseBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+// DefaultPolicy is what the command line starts from, and what Run gives a
+// field of Config.Policy left zero.
+func DefaultPolicy() Policy {
+	return Policy{MaxAttempts: 5, MaxThrottled: 50, BaseBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+}
 
 // withDefaults gives each field of p that is zero or negative its
 // DefaultPolicy value and keeps the others: a caller that sets only
 // MaxThrottled keeps it.
 func (p Policy) withDefaults() Policy {
-	d := DefaultPolicy
+	d := DefaultPolicy()
 	if p.MaxAttempts < 1 {
 		p.MaxAttempts = d.MaxAttempts
 	}

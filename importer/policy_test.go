@@ -137,7 +137,7 @@ func TestDecideLookup(t *testing.T) {
 // zero gets its default and each field set is kept: a caller that sets
 // only MaxThrottled keeps it.
 func TestConfigDefaultsPolicyFieldByField(t *testing.T) {
-	d := DefaultPolicy
+	d := DefaultPolicy()
 	tests := []struct {
 		name     string
 		in, want Policy

@@ -184,7 +184,7 @@ func parseDiffRecord(rec []string) (importer.Result, error) {
 		return r, fmt.Errorf("row %q: %w", rec[dcolRow], err)
 	}
 	r.Status = importer.Status(rec[dcolStatus])
-	if !slices.Contains(importer.DiffStatuses, r.Status) {
+	if !slices.Contains(importer.DiffStatuses(), r.Status) {
 		return r, fmt.Errorf("status %q: not a diff status", rec[dcolStatus])
 	}
 	if v := rec[dcolEntityID]; v != "" {

@@ -123,12 +123,12 @@ func newProgress(out io.Writer, total int64, opts ProgressOptions, refresh time.
 		total:  total,
 		opts:   opts,
 		start:  opts.Now(),
-		counts: make(map[importer.Status]int64, len(importer.Statuses)),
+		counts: make(map[importer.Status]int64, len(importer.Statuses())),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 	}
 	// Every key exists up front so that Observe never grows the map.
-	for _, st := range importer.Statuses {
+	for _, st := range importer.Statuses() {
 		p.counts[st] = 0
 	}
 	every := opts.Interval
@@ -401,9 +401,9 @@ func (p *Progress) Status() string {
 	b.WriteString(s.now.UTC().Format(time.RFC3339))
 	b.WriteString(" progress: rows=")
 	b.WriteString(strconv.FormatInt(s.rows, 10))
-	order := importer.Statuses
+	order := importer.Statuses()
 	if p.opts.Diff {
-		order = importer.DiffStatuses
+		order = importer.DiffStatuses()
 	}
 	for _, st := range order {
 		if n := s.counts[st]; n != 0 || alwaysShown(st, p.opts) {

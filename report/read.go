@@ -119,7 +119,7 @@ func parseRecord(rec []string) (importer.Result, error) {
 		return r, fieldError(colRow, rec, err)
 	}
 	r.Status = importer.Status(rec[colStatus])
-	if !slices.Contains(importer.Statuses, r.Status) {
+	if !slices.Contains(importer.Statuses(), r.Status) {
 		return r, fieldError(colStatus, rec, errors.New("unknown status"))
 	}
 	if v := rec[colEntityID]; v != "" {
