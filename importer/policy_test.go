@@ -106,7 +106,10 @@ func TestGaveUpSaysAttemptsRight(t *testing.T) {
 func TestDecideLookup(t *testing.T) {
 	p := Policy{MaxAttempts: 2, MaxThrottled: 3, BaseBackoff: time.Second, MaxBackoff: time.Second}
 	found := &capillary.Response{Status: 200, Group: &capillary.GroupInfo{ID: 9}}
-	notFound := &capillary.Response{Status: 400, Errors: []capillary.Notice{{Code: 1636, Message: "not found"}}}
+	// A lookup that finds no group is an answer: the client marks it
+	// Missing. A 400 the client does not read as one is not.
+	notFound := &capillary.Response{Status: 400, Missing: true, Errors: []capillary.Notice{{Code: capillary.CodeNotValid, Message: "Group id/externalId/primary userId passed is not valid"}}}
+	plain400 := &capillary.Response{Status: 400, Errors: []capillary.Notice{{Code: 1636, Message: "bad request"}}}
 	tests := []struct {
 		name    string
 		resp    *capillary.Response
@@ -116,7 +119,8 @@ func TestDecideLookup(t *testing.T) {
 		status  Status
 	}{
 		{"found", found, nil, 1, actDone, Created},
-		{"not found", notFound, nil, 1, actDone, Failed},
+		{"not found", notFound, nil, 1, actDone, Created},
+		{"plain 400", plain400, nil, 1, actDone, Failed},
 		{"5xx retried", &capillary.Response{Status: 502}, nil, 1, actRetry, ""},
 		{"5xx out of attempts", &capillary.Response{Status: 502}, nil, 2, actDone, Failed},
 		{"429 retried", &capillary.Response{Status: 429}, nil, 1, actRetry, ""},
