@@ -65,25 +65,8 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 			return id, fmt.Sprintf("groupName: %d characters, at most %d allowed", n, MaxIDLength), nil
 		}
 	}
-	size, msg := wholeNumber(cells[c.MaxGroupSize])
-	switch {
-	case msg != "":
-		return id, "maxGroupSize: " + msg, nil
-	case size <= 0:
-		return id, fmt.Sprintf("maxGroupSize: %d is not positive", size), nil
-	case size > v.MaxGroupSize:
-		return id, fmt.Sprintf("maxGroupSize: %d is over the org's limit of %d (CONF_MAX_FLEET_GROUP_SIZE)", size, v.MaxGroupSize), nil
-	}
-	g.MaxGroupSize = size
-	if c.Limit >= 0 && strings.TrimSpace(cells[c.Limit]) != "" {
-		limit, msg := wholeNumber(cells[c.Limit])
-		switch {
-		case msg != "":
-			return id, "limit: " + msg, nil
-		case limit < 0:
-			return id, fmt.Sprintf("limit: %d is negative", limit), nil
-		}
-		g.Limit, g.HasLimit = limit, true
+	if problem := v.numbers(cells, g); problem != "" {
+		return id, problem, nil
 	}
 	for _, e := range c.Ext {
 		val := cells[e.Index]
@@ -98,6 +81,33 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 		}
 	}
 	return id, "", warn
+}
+
+// numbers fills g's maxGroupSize and limit from cells, or says what is
+// wrong with them.
+func (v *Validator) numbers(cells []string, g *capillary.Group) (problem string) {
+	c := v.Cols
+	size, msg := wholeNumber(cells[c.MaxGroupSize])
+	switch {
+	case msg != "":
+		return "maxGroupSize: " + msg
+	case size <= 0:
+		return fmt.Sprintf("maxGroupSize: %d is not positive", size)
+	case size > v.MaxGroupSize:
+		return fmt.Sprintf("maxGroupSize: %d is over the org's limit of %d (CONF_MAX_FLEET_GROUP_SIZE)", size, v.MaxGroupSize)
+	}
+	g.MaxGroupSize = size
+	if c.Limit >= 0 && strings.TrimSpace(cells[c.Limit]) != "" {
+		limit, msg := wholeNumber(cells[c.Limit])
+		switch {
+		case msg != "":
+			return "limit: " + msg
+		case limit < 0:
+			return fmt.Sprintf("limit: %d is negative", limit)
+		}
+		g.Limit, g.HasLimit = limit, true
+	}
+	return ""
 }
 
 // wholeNumber parses a count. Spreadsheets write whole numbers as "110.0"
