@@ -440,13 +440,11 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		res := Result{Row: rec.Num, Offset: recs.Offset()}
 		if rec.Err != nil {
 			res.Status, res.Message = Invalid, rec.Err.Err.Error()
-			if r.cfg.Prior != nil {
-				// The earlier line for this row is passed over: the
-				// row is judged again, and a malformed row is invalid.
-				if _, _, err := r.cfg.Prior(rec.Num, ""); err != nil {
-					flow.release()
-					return seq, fmt.Errorf("%w: %w", ErrAborted, err)
-				}
+			// The earlier line for this row is passed over: the row is
+			// judged again, and a malformed row is invalid.
+			if _, _, _, err := r.priorOf(rec.Num, ""); err != nil {
+				flow.release()
+				return seq, err
 			}
 			flow.emit(seq, res)
 			seq++
@@ -462,16 +460,10 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		if id != "" {
 			first, dup = seen.add(id, row)
 		}
-		var prior Result
-		var hasPrior, mayExist bool
-		if r.cfg.Prior != nil {
-			if prior, hasPrior, err = r.cfg.Prior(row, id); err != nil {
-				flow.release()
-				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
-			}
-			// A row an earlier run judged from the input alone was never
-			// sent, so a 1633 now is no sign of a lost answer.
-			mayExist = !hasPrior || !prior.Status.Final()
+		prior, hasPrior, mayExist, err := r.priorOf(row, id)
+		if err != nil {
+			flow.release()
+			return seq, err
 		}
 		switch {
 		case hasPrior && prior.Status.Final() && !prior.Status.Local():
@@ -504,6 +496,21 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		seq++
 	}
 	return seq, nil
+}
+
+// priorOf is what the earlier run recorded for a row (Config.Prior), and
+// whether an earlier attempt may have created its group; all zero without
+// an earlier run.
+func (r *runner) priorOf(row int, id string) (prior Result, has, mayExist bool, err error) {
+	if r.cfg.Prior == nil {
+		return Result{}, false, false, nil
+	}
+	if prior, has, err = r.cfg.Prior(row, id); err != nil {
+		return Result{}, false, false, fmt.Errorf("%w: %w", ErrAborted, err)
+	}
+	// A row an earlier run judged from the input alone was never sent, so
+	// a 1633 now is no sign of a lost answer.
+	return prior, has, !has || !prior.Status.Final(), nil
 }
 
 // tally counts rows by status without hashing each one: a run has a few
