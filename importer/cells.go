@@ -10,7 +10,7 @@ const FormulaTriggers = "=+-@\t\r"
 // a leading single quote to keep a spreadsheet from running it. Quotes
 // already at the start are skipped before looking for a trigger, so that
 // the quote added can be told apart from the cell's own: "'=1" becomes
-// "”=1", and UnquoteFormula takes exactly one quote back off.
+// "”=1", and unquoteFormula takes exactly one quote back off.
 func IsFormula(s string) bool {
 	i := 0
 	for i < len(s) && s[i] == '\'' {
@@ -27,8 +27,8 @@ func QuoteFormula(s string) string {
 	return s
 }
 
-// UnquoteFormula undoes QuoteFormula.
-func UnquoteFormula(s string) string {
+// unquoteFormula undoes QuoteFormula.
+func unquoteFormula(s string) string {
 	if len(s) > 0 && s[0] == '\'' && IsFormula(s) {
 		return s[1:]
 	}
@@ -45,7 +45,7 @@ type unquoted struct{ Records }
 func (u unquoted) Next() ([]string, int, error) {
 	cells, row, err := u.Records.Next()
 	for i, c := range cells {
-		cells[i] = UnquoteFormula(c)
+		cells[i] = unquoteFormula(c)
 	}
 	return cells, row, err
 }

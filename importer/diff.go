@@ -21,9 +21,13 @@ const (
 	Mismatch Status = "mismatch" // an import's results name another group than the server's
 )
 
+// diffStatuses are the statuses a diff gives, in the order summaries print
+// them.
+var diffStatuses = [...]Status{Same, Differs, Missing, Inactive, Mismatch, Failed, Invalid, Duplicate, Skipped}
+
 // DiffStatuses lists every status a diff gives, in the order summaries
-// print them.
-var DiffStatuses = []Status{Same, Differs, Missing, Inactive, Mismatch, Failed, Invalid, Duplicate, Skipped}
+// print them. The slice is the caller's to keep or change.
+func DiffStatuses() []Status { s := diffStatuses; return s[:] }
 
 // The words of each plan's message. They are for people only: a record
 // keeps the plan in its action column and the facts in its reason column.

@@ -11,8 +11,8 @@
 // The reader is the only goroutine that touches the input. It validates
 // each row (Validator: the same checks in a real run and a dry run),
 // finds repeated externalIds and ids that differ only by case or Unicode
-// form (Duplicates, from a first pass over Records that can be read again,
-// a Rewinder; else hash tables), keeps rows
+// form (a first pass over Records that can be read again, a Rewinder; else
+// hash tables), keeps rows
 // an earlier run settled (Config.Prior), and hands the rest to the
 // workers. Rows that need no request go straight to the writer.
 //

@@ -10,8 +10,8 @@ type Field struct {
 	Required bool   // a file without the column is refused
 }
 
-// The fields of a group, in the order the API documents them.
-var Fields = []Field{
+// fields are the fields of a group, in the order the API documents them.
+var fields = [...]Field{
 	{Name: "externalId", Key: "externalid", Required: true},
 	{Name: "groupName", Key: "groupname"},
 	{Name: "maxGroupSize", Key: "maxgroupsize", Required: true},
@@ -26,9 +26,13 @@ const (
 	keyLimit        = "limit"
 )
 
-// ExtPrefixes introduce an extended-field column or --map target, folded:
+// extPrefixes introduce an extended-field column or --map target, folded:
 // ext.tier, extendedFields.tier and extendedField.tier are one field.
-var ExtPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
+var extPrefixes = []string{"ext.", "extendedfields.", "extendedfield."}
+
+// Fields lists the fields of a group, in the order the API documents them.
+// The slice is the caller's to keep or change.
+func Fields() []Field { f := fields; return f[:] }
 
 // ExtKey is the folded key of the extended field name, as ParseHeader's
 // aliases take it.
@@ -36,7 +40,7 @@ func ExtKey(name string) string { return "ext." + name }
 
 // FieldByKey finds a field by its folded key.
 func FieldByKey(key string) (Field, bool) {
-	for _, f := range Fields {
+	for _, f := range fields {
 		if f.Key == key {
 			return f, true
 		}
@@ -47,7 +51,7 @@ func FieldByKey(key string) (Field, bool) {
 // CutExtPrefix reports whether s (folded or lower-cased) starts with an
 // extended-field prefix, and returns what follows it.
 func CutExtPrefix(s string) (rest string, ok bool) {
-	for _, p := range ExtPrefixes {
+	for _, p := range extPrefixes {
 		if strings.HasPrefix(s, p) {
 			return s[len(p):], true
 		}
@@ -58,8 +62,8 @@ func CutExtPrefix(s string) (rest string, ok bool) {
 // FieldNames lists the known columns for a message: "externalId,
 // groupName, maxGroupSize, limit and ext.NAME".
 func FieldNames() string {
-	names := make([]string, len(Fields))
-	for i, f := range Fields {
+	names := make([]string, len(fields))
+	for i, f := range fields {
 		names[i] = f.Name
 	}
 	return strings.Join(names, ", ") + " and ext.NAME"

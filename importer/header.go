@@ -64,17 +64,7 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 		if i == 0 {
 			raw = strings.TrimPrefix(raw, "\ufeff")
 		}
-		key := FoldHeader(raw)
-		ext, isExt := "", false
-		if to, ok := aliases[key]; ok {
-			key = to
-			// A mapped extended field takes the name the map gives it.
-			if name, ok := strings.CutPrefix(to, ExtKey("")); ok && name != "" {
-				ext, isExt = name, true
-			}
-		} else {
-			ext, isExt = extName(raw, key)
-		}
+		key, ext, isExt := headerKey(raw, aliases)
 		if key == errorColumnKey && c.Error < 0 {
 			c.Error = i
 			continue
@@ -96,21 +86,10 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 			return nil, &HeaderError{line, fmt.Sprintf("columns %d (%q) and %d (%q) are the same field; keep one", prev+1, header[prev], i+1, raw)}
 		}
 		seen[key] = i
-		switch key {
-		case keyExternalID:
-			c.ExternalID = i
-		case keyGroupName:
-			c.GroupName = i
-		case keyMaxGroupSize:
-			c.MaxGroupSize = i
-		case keyLimit:
-			c.Limit = i
-		default:
-			c.Ext = append(c.Ext, ExtColumn{Index: i, Name: ext})
-		}
+		c.place(key, i, ext)
 	}
 	var missing []string
-	for _, f := range Fields {
+	for _, f := range fields {
 		if _, ok := seen[f.Key]; f.Required && !ok {
 			missing = append(missing, f.Name)
 		}
@@ -120,6 +99,39 @@ func ParseHeader(header []string, line int, aliases map[string]string) (*Columns
 			strings.Join(missing, " and "), quoteList(header))}
 	}
 	return c, nil
+}
+
+// headerKey folds a header cell to the key of the field it names, through
+// aliases (--map) first; isExt and ext, the name as the user spelled it,
+// say when it is an extended field.
+func headerKey(raw string, aliases map[string]string) (key, ext string, isExt bool) {
+	key = FoldHeader(raw)
+	to, ok := aliases[key]
+	if !ok {
+		ext, isExt = extName(raw, key)
+		return key, ext, isExt
+	}
+	// A mapped extended field takes the name the map gives it.
+	if name, ok := strings.CutPrefix(to, ExtKey("")); ok && name != "" {
+		return to, name, true
+	}
+	return to, "", false
+}
+
+// place records that column i holds the field with this key.
+func (c *Columns) place(key string, i int, ext string) {
+	switch key {
+	case keyExternalID:
+		c.ExternalID = i
+	case keyGroupName:
+		c.GroupName = i
+	case keyMaxGroupSize:
+		c.MaxGroupSize = i
+	case keyLimit:
+		c.Limit = i
+	default:
+		c.Ext = append(c.Ext, ExtColumn{Index: i, Name: ext})
+	}
 }
 
 // extName returns the extended field's name with the user's spelling.

@@ -94,7 +94,7 @@ func (f *idFolder) unicodeKey(id string) (k []byte, same bool) {
 
 // lookAlikes finds rows whose ids fold alike.
 //
-// With a first pass (Duplicates), the duplicate check's Bloom filter is
+// With a first pass (duplicates), the duplicate check's Bloom filter is
 // keyed by the folded form of each id, so a folded form it may hold
 // already is a candidate of both searches: a repeat, a look-alike or one
 // of the filter's rare false positives. The run tracks the candidates

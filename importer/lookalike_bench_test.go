@@ -20,7 +20,7 @@ func BenchmarkLookAlikes(b *testing.B) {
 		b.Run(format[:5]+"/first-pass", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
+				d := &duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
 				d.alike = newLookAlikeScan(d.bloom.seed)
 				for _, id := range ids {
 					d.scan(id)

@@ -116,7 +116,7 @@ func BenchmarkDuplicates(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
+		d := &duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
 		d.alike = newLookAlikeScan(d.bloom.seed)
 		for _, id := range ids {
 			d.scan(id)

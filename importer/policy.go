@@ -11,6 +11,8 @@ import (
 )
 
 // Policy bounds the retries of one row.
+//
+// Run gives a field left zero its DefaultPolicy value.
 type Policy struct {
 	MaxAttempts  int           // requests per row, the first included
 	MaxThrottled int           // 429 answers tolerated per row; they do not use up attempts
@@ -18,8 +20,31 @@ type Policy struct {
 	MaxBackoff   time.Duration // the longest wait between attempts
 }
 
-// DefaultPolicy is what the command line starts from.
-var DefaultPolicy = Policy{MaxAttempts: 5, MaxThrottled: 50, BaseBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+// DefaultPolicy is what the command line starts from, and what Run gives a
+// field of Config.Policy left zero.
+func DefaultPolicy() Policy {
+	return Policy{MaxAttempts: 5, MaxThrottled: 50, BaseBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+}
+
+// withDefaults gives each field of p that is zero or negative its
+// DefaultPolicy value and keeps the others: a caller that sets only
+// MaxThrottled keeps it.
+func (p Policy) withDefaults() Policy {
+	d := DefaultPolicy()
+	if p.MaxAttempts < 1 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.MaxThrottled < 1 {
+		p.MaxThrottled = d.MaxThrottled
+	}
+	if p.BaseBackoff <= 0 {
+		p.BaseBackoff = d.BaseBackoff
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = d.MaxBackoff
+	}
+	return p
+}
 
 type action int
 

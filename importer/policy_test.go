@@ -118,7 +118,10 @@ func TestGaveUpSaysAttemptsRight(t *testing.T) {
 func TestDecideLookup(t *testing.T) {
 	p := Policy{MaxAttempts: 2, MaxThrottled: 3, BaseBackoff: time.Second, MaxBackoff: time.Second}
 	found := &capillary.Response{Status: 200, Group: &capillary.GroupInfo{ID: 9}}
-	notFound := &capillary.Response{Status: 400, Errors: []capillary.Notice{{Code: 1636, Message: "not found"}}}
+	// A lookup that finds no group is an answer: the client marks it
+	// Missing. A 400 the client does not read as one is not.
+	notFound := &capillary.Response{Status: 400, Missing: true, Errors: []capillary.Notice{{Code: capillary.CodeNotValid, Message: "Group id/externalId/primary userId passed is not valid"}}}
+	plain400 := &capillary.Response{Status: 400, Errors: []capillary.Notice{{Code: 1636, Message: "bad request"}}}
 	tests := []struct {
 		name    string
 		resp    *capillary.Response
@@ -128,7 +131,8 @@ func TestDecideLookup(t *testing.T) {
 		status  Status
 	}{
 		{"found", found, nil, 1, actDone, Created},
-		{"not found", notFound, nil, 1, actDone, Failed},
+		{"not found", notFound, nil, 1, actDone, Created},
+		{"plain 400", plain400, nil, 1, actDone, Failed},
 		{"5xx retried", &capillary.Response{Status: 502}, nil, 1, actRetry, ""},
 		{"5xx out of attempts", &capillary.Response{Status: 502}, nil, 2, actDone, Failed},
 		{"429 retried", &capillary.Response{Status: 429}, nil, 1, actRetry, ""},
@@ -142,5 +146,32 @@ func TestDecideLookup(t *testing.T) {
 				t.Fatalf("decideLookup = %+v, want %v %q", d, tt.act, tt.status)
 			}
 		})
+	}
+}
+
+// TestConfigDefaultsPolicyFieldByField checks each field of a Policy left
+// zero gets its default and each field set is kept: a caller that sets
+// only MaxThrottled keeps it.
+func TestConfigDefaultsPolicyFieldByField(t *testing.T) {
+	d := DefaultPolicy()
+	tests := []struct {
+		name     string
+		in, want Policy
+	}{
+		{"zero", Policy{}, d},
+		{"throttled only", Policy{MaxThrottled: 2}, Policy{MaxAttempts: d.MaxAttempts, MaxThrottled: 2, BaseBackoff: d.BaseBackoff, MaxBackoff: d.MaxBackoff}},
+		{"attempts only", Policy{MaxAttempts: 3}, Policy{MaxAttempts: 3, MaxThrottled: d.MaxThrottled, BaseBackoff: d.BaseBackoff, MaxBackoff: d.MaxBackoff}},
+		{"backoff only", Policy{BaseBackoff: time.Millisecond, MaxBackoff: time.Second}, Policy{MaxAttempts: d.MaxAttempts, MaxThrottled: d.MaxThrottled, BaseBackoff: time.Millisecond, MaxBackoff: time.Second}},
+		{"negative", Policy{MaxAttempts: -1, MaxThrottled: -1}, d},
+		{"all set", Policy{MaxAttempts: 1, MaxThrottled: 1, BaseBackoff: 2, MaxBackoff: 3}, Policy{MaxAttempts: 1, MaxThrottled: 1, BaseBackoff: 2, MaxBackoff: 3}},
+	}
+	for _, tt := range tests {
+		c := Config{Validator: &Validator{Cols: &Columns{}}, DryRun: true, Sink: func(Result) error { return nil }, Policy: tt.in}
+		if err := c.defaults(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if c.Policy != tt.want {
+			t.Errorf("%s: defaults made %+v of %+v, want %+v", tt.name, c.Policy, tt.in, tt.want)
+		}
 	}
 }

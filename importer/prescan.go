@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// Duplicates finds repeated externalIds in a few bytes per row when the
-// input can be read twice. A first pass (ScanDuplicates) puts every id into
+// duplicates finds repeated externalIds in a few bytes per row when the
+// input can be read twice. A first pass (scanDuplicates) puts every id into
 // a Bloom filter; an id the filter already holds is a candidate: a real
 // repeat, or one of the filter's rare false positives. Candidates are kept
 // as strings (a small set). The run then needs to track first rows only for
@@ -16,7 +16,7 @@ import (
 //
 // The answer is exact, and memory is the filter (about 1.5 bytes a row)
 // plus the candidates, instead of a hash table of every id.
-type Duplicates struct {
+type duplicates struct {
 	bloom      *scalableBloom
 	candidates map[string]int // id -> its index in first
 	// first is the row where the run first saw each candidate, or 0.
@@ -29,11 +29,11 @@ type Duplicates struct {
 	alike *lookAlikes
 }
 
-// ScanDuplicates reads recs (a second reading of the input, positioned
+// scanDuplicates reads recs (a second reading of the input, positioned
 // after the header) and collects the candidates. It extracts ids exactly
 // as a run does, so the two agree row for row.
-func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
-	d := &Duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
+func scanDuplicates(recs Records, v *Validator) (*duplicates, error) {
+	d := &duplicates{bloom: newScalableBloom(), candidates: map[string]int{}}
 	d.alike = newLookAlikeScan(d.bloom.seed)
 	// The filters are filled on this goroutine while the next rows are
 	// read on another: reading is most of the pass.
@@ -81,10 +81,10 @@ func ScanDuplicates(recs Records, v *Validator) (*Duplicates, error) {
 }
 
 // finish drops the Bloom filters: the run needs only the candidates.
-func (d *Duplicates) finish() { d.bloom = nil; d.alike.finish() }
+func (d *duplicates) finish() { d.bloom = nil; d.alike.finish() }
 
 // scanRewound makes the first pass over a second reading of the input.
-func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
+func scanRewound(rw Rewinder, v *Validator) (*duplicates, error) {
 	recs, err := rw.Rewind()
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
 	if c, ok := recs.(io.Closer); ok {
 		defer c.Close()
 	}
-	return ScanDuplicates(recs, v)
+	return scanDuplicates(recs, v)
 }
 
 // scan is the first pass's work for one id.
@@ -100,7 +100,7 @@ func scanRewound(rw Rewinder, v *Validator) (*Duplicates, error) {
 // The filter is keyed by the id's folded form (lookalike.go), which finds
 // the ids that differ only by case or Unicode form in the same probe: a
 // repeated id folds alike too, so every repeat is still a candidate.
-func (d *Duplicates) scan(id string) {
+func (d *duplicates) scan(id string) {
 	h := d.alike.hash(id)
 	if !d.bloom.addNewHash(h) {
 		if _, ok := d.candidates[id]; !ok {
@@ -113,9 +113,9 @@ func (d *Duplicates) scan(id string) {
 
 // Candidates is how many ids the scan could not rule out (repeats and
 // false positives).
-func (d *Duplicates) Candidates() int { return len(d.candidates) }
+func (d *duplicates) Candidates() int { return len(d.candidates) }
 
-func (d *Duplicates) add(id string, row int) (first int, dup bool) {
+func (d *duplicates) add(id string, row int) (first int, dup bool) {
 	i, ok := d.candidates[id]
 	switch {
 	case !ok:

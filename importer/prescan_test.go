@@ -27,7 +27,7 @@ func TestDuplicatesAgreeWithAHashTable(t *testing.T) {
 		r.Next() // header
 		return r
 	}
-	d, err := ScanDuplicates(open(), v)
+	d, err := scanDuplicates(open(), v)
 	if err != nil {
 		t.Fatal(err)
 	}

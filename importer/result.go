@@ -22,8 +22,12 @@ const (
 	ValidWithWarnings   Status = "valid_with_warnings"   // dry run: the row would be sent, but some extended fields would not be saved
 )
 
-// Statuses lists every status in the order summaries print them.
-var Statuses = []Status{Created, CreatedWithWarnings, Exists, Updated, Valid, ValidWithWarnings, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
+// statuses are the statuses of an import, in the order summaries print them.
+var statuses = [...]Status{Created, CreatedWithWarnings, Exists, Updated, Valid, ValidWithWarnings, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
+
+// Statuses lists every status of an import in the order summaries print
+// them. The slice is the caller's to keep or change.
+func Statuses() []Status { s := statuses; return s[:] }
 
 // Final reports whether a row with this status is settled: a resumed run
 // keeps it as it is and does not send it again.

@@ -59,12 +59,12 @@ type Config struct {
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
 
-	// Duplicates is a first pass over the input made already
-	// (ScanDuplicates). Nil lets Run choose: when the Records it reads
+	// duplicates is a first pass over the input made already
+	// (scanDuplicates). Nil lets Run choose: when the Records it reads
 	// can be read again (they implement Rewinder) it makes that pass
 	// itself and finds repeated externalIds in a few bytes a row;
 	// otherwise it keeps a hash of every id (about 20 bytes a row).
-	Duplicates *Duplicates
+	duplicates *duplicates
 
 	Workers int    // concurrent requests
 	Pacer   Pacer  // shared by all workers; nil sends as fast as workers go
@@ -121,7 +121,7 @@ type Config struct {
 	StallTimeout time.Duration
 }
 
-// ErrTooManyErrors is why a run stopped at MaxErrors or MaxErrorRate.
+// ErrTooManyErrors is why a run stopped at StopAfterErrors or MaxErrorRate.
 var ErrTooManyErrors = errors.New("too many rows rejected or failed")
 
 func (c *Config) defaults() error {
@@ -138,17 +138,7 @@ func (c *Config) defaults() error {
 		return errors.New("importer: no results sink")
 	}
 	c.Workers = max(c.Workers, 1)
-	if c.Policy.MaxAttempts < 1 {
-		p := DefaultPolicy
-		p.MaxAttempts = max(c.Policy.MaxAttempts, DefaultPolicy.MaxAttempts)
-		c.Policy = p
-	}
-	if c.Policy.BaseBackoff <= 0 {
-		c.Policy.BaseBackoff = DefaultPolicy.BaseBackoff
-	}
-	if c.Policy.MaxBackoff <= 0 {
-		c.Policy.MaxBackoff = DefaultPolicy.MaxBackoff
-	}
+	c.Policy = c.Policy.withDefaults()
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second
 	}
@@ -216,7 +206,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	if err := cfg.defaults(); err != nil {
 		return sum, err
 	}
-	if cfg.Duplicates == nil {
+	if cfg.duplicates == nil {
 		if rw, ok := recs.(Rewinder); ok {
 			d, err := scanRewound(rw, cfg.Validator)
 			if err != nil {
@@ -228,7 +218,7 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 				sum.Stopped = err.Error()
 				return sum, err
 			}
-			cfg.Duplicates = d
+			cfg.duplicates = d
 		}
 	}
 	// Two contexts of its own: stopping is done once the run stops (the
@@ -462,13 +452,13 @@ func (b *batches) emit(_ int, res Result) {
 func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) {
 	var seen interface {
 		add(id string, row int) (int, bool)
-	} = r.cfg.Duplicates
+	} = r.cfg.duplicates
 	var alike *lookAlikes
-	if r.cfg.Duplicates == nil {
+	if r.cfg.duplicates == nil {
 		exact := newSeenIDs()
 		seen, alike = exact, newLookAlikeTable(exact)
 	} else {
-		alike = r.cfg.Duplicates.alike
+		alike = r.cfg.duplicates.alike
 	}
 	v := r.cfg.Validator
 	var g capillary.Group
@@ -487,13 +477,11 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		res := Result{Row: rec.Num, Offset: recs.Offset()}
 		if rec.Err != nil {
 			res.Status, res.Message = Invalid, rec.Err.Err.Error()
-			if r.cfg.Prior != nil {
-				// The earlier line for this row is passed over: the
-				// row is judged again, and a malformed row is invalid.
-				if _, _, err := r.cfg.Prior(rec.Num, ""); err != nil {
-					flow.release()
-					return seq, fmt.Errorf("%w: %w", ErrAborted, err)
-				}
+			// The earlier line for this row is passed over: the row is
+			// judged again, and a malformed row is invalid.
+			if _, _, _, err := r.priorOf(rec.Num, ""); err != nil {
+				flow.release()
+				return seq, err
 			}
 			flow.emit(seq, res)
 			seq++
@@ -519,16 +507,10 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 				local = append(local, lookAlikeWarning(like))
 			}
 		}
-		var prior Result
-		var hasPrior, mayExist bool
-		if r.cfg.Prior != nil {
-			if prior, hasPrior, err = r.cfg.Prior(row, id); err != nil {
-				flow.release()
-				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
-			}
-			// A row an earlier run judged from the input alone was never
-			// sent, so a 1633 now is no sign of a lost answer.
-			mayExist = !hasPrior || !prior.Status.Final()
+		prior, hasPrior, mayExist, err := r.priorOf(row, id)
+		if err != nil {
+			flow.release()
+			return seq, err
 		}
 		if problem == "" {
 			res.Fingerprint = Fingerprint(&g)
@@ -573,6 +555,21 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		seq++
 	}
 	return seq, nil
+}
+
+// priorOf is what the earlier run recorded for a row (Config.Prior), and
+// whether an earlier attempt may have created its group; all zero without
+// an earlier run.
+func (r *runner) priorOf(row int, id string) (prior Result, has, mayExist bool, err error) {
+	if r.cfg.Prior == nil {
+		return Result{}, false, false, nil
+	}
+	if prior, has, err = r.cfg.Prior(row, id); err != nil {
+		return Result{}, false, false, fmt.Errorf("%w: %w", ErrAborted, err)
+	}
+	// A row an earlier run judged from the input alone was never sent, so
+	// a 1633 now is no sign of a lost answer.
+	return prior, has, !has || !prior.Status.Final(), nil
 }
 
 // tally counts rows by status without hashing each one: a run has a few

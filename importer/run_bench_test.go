@@ -53,7 +53,7 @@ func BenchmarkRun(b *testing.B) {
 				DryRun:    dry,
 				Workers:   32,
 				Pacer:     importer.NewLimiter(rate.Inf, 1),
-				Policy:    importer.DefaultPolicy,
+				Policy:    importer.DefaultPolicy(),
 				Timeout:   30 * time.Second,
 				Sink:      func(importer.Result) error { return nil },
 			}

@@ -2,9 +2,13 @@ package importer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,48 +208,78 @@ func TestRunDryRunSendsNothing(t *testing.T) {
 	}
 }
 
-// TestRunInterruptSkipsTheRest cancels a slow run and checks that it stops
-// quickly, keeps the finished rows and writes every other row as skipped.
+// TestRunInterruptSkipsTheRest cancels a run while both of its workers
+// have a request out, and checks that it finishes those two, starts no
+// other and writes every other row as skipped. The server holds every
+// create after the first ten until the cancel, so the rows in flight at
+// that moment are known however loaded the machine is.
 func TestRunInterruptSkipsTheRest(t *testing.T) {
+	const first, workers = 10, 2
 	h := newHarness(t, sandbox.Config{})
-	h.cfg.Workers = 2
+	h.cfg.Workers = workers
+	var creates, held atomic.Int32
+	release := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && creates.Add(1) > first {
+			held.Add(1)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	client, err := capillary.New(front.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), capillary.NewHTTPClient(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.API = client
+
 	var b strings.Builder
 	b.WriteString("externalId,maxGroupSize\n")
 	for i := range 1000 {
 		fmt.Fprintf(&b, "id%d,5\n", i)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var seen sync.WaitGroup
-	seen.Add(1)
-	var once sync.Once
-	h.cfg.Pacer = importer.NewLimiter(200, 1)
-	recs := input.NewCSVRecords(strings.NewReader(b.String()), 0)
-	header, _, _ := recs.Next()
-	cols, _ := importer.ParseHeader(append([]string(nil), header...), 1, nil)
-	cfg := h.cfg
-	cfg.Validator = &importer.Validator{Cols: cols, MaxGroupSize: 100}
-	var res []importer.Result
-	cfg.Sink = func(r importer.Result) error {
-		res = append(res, r)
-		if len(res) == 10 {
-			once.Do(func() { cancel(); seen.Done() })
+	defer cancel()
+	go func() {
+		deadline := time.Now().Add(30 * time.Second)
+		for held.Load() < workers && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
 		}
-		return nil
-	}
-	sum, err := importer.Run(ctx, recs, cfg)
-	seen.Wait()
-	if err != importer.ErrInterrupted {
+		cancel()
+		close(release)
+	}()
+	res, sum, err := h.run(ctx, b.String())
+	if !errors.Is(err, importer.ErrInterrupted) {
 		t.Fatalf("err = %v", err)
+	}
+	if n := held.Load(); n != workers {
+		t.Fatalf("the server held %d requests at the cancel, want %d", n, workers)
 	}
 	if len(res) != 1000 {
 		t.Fatalf("%d results, want one per row", len(res))
 	}
-	created := sum.Counts[importer.Created]
-	if created < 10 || created > 20 || sum.Counts[importer.Skipped] != 1000-created {
+	want := first + workers
+	for i, r := range res {
+		st := importer.Created
+		if i >= want {
+			st = importer.Skipped
+		}
+		if r.Status != st {
+			t.Fatalf("row %d: %s (%s), want %s", r.Row, r.Status, r.Message, st)
+		}
+	}
+	if created := sum.Counts[importer.Created]; created != want || sum.Counts[importer.Skipped] != 1000-want {
 		t.Errorf("counts %v", sum.Counts)
 	}
-	if c := h.srv.Stats().Creates; c != created {
-		t.Errorf("server created %d, results say %d", c, created)
+	if c := h.srv.Stats().Creates; c != want {
+		t.Errorf("server created %d, want %d", c, want)
+	}
+	if n := creates.Load(); n != int32(want) {
+		t.Errorf("%d creates sent, want %d", n, want)
 	}
 }
 

@@ -11,11 +11,11 @@ import (
 	"github.com/capillary-tools/groupimport/importer/capillary"
 )
 
-// EvidenceMargin is how much earlier than this run's first attempt (on the
+// evidenceMargin is how much earlier than this run's first attempt (on the
 // server's clock) a group's createdOn may be and still count as this run's
 // creation. It covers a createdOn written to the second; the server's Date
 // header, also to the second, is already read on the early side.
-const EvidenceMargin = time.Second
+const evidenceMargin = time.Second
 
 // settle looks up the group behind a 1633. Either an earlier attempt of
 // this row may have created it before its answer was lost (mayExist), or
@@ -172,7 +172,7 @@ func createdByThisRun(g *capillary.GroupInfo, resp *capillary.Response, since ti
 		return evidence{why: "the server's answer has no Date header to judge its creation time by"}
 	}
 	first := since.Add(date.Sub(resp.Received)) // on the server's clock
-	if created.Before(first.Add(-EvidenceMargin)) {
+	if created.Before(first.Add(-evidenceMargin)) {
 		return evidence{older: true, why: fmt.Sprintf("created at %s, before this run's first attempt at about %s",
 			created.UTC().Format(time.RFC3339), first.UTC().Format(time.RFC3339))}
 	}

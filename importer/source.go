@@ -22,7 +22,7 @@ type Records interface {
 
 // Rewinder is implemented by Records that can read their input again from
 // its first data row, without detecting its format again: a file, not a
-// pipe. Run then finds repeated externalIds in two passes (see Duplicates)
+// pipe. Run then finds repeated externalIds in two passes (see duplicates)
 // instead of remembering every id.
 type Rewinder interface {
 	// Rewind returns a new, independent Records over the same rows, as

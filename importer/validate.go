@@ -68,25 +68,8 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 			return id, fmt.Sprintf("groupName: %d characters, at most %d allowed", n, MaxIDLength), nil
 		}
 	}
-	size, msg := wholeNumber(cells[c.MaxGroupSize])
-	switch {
-	case msg != "":
-		return id, "maxGroupSize: " + msg, nil
-	case size <= 0:
-		return id, fmt.Sprintf("maxGroupSize: %d is not positive", size), nil
-	case size > v.MaxGroupSize:
-		return id, fmt.Sprintf("maxGroupSize: %d is over the org's limit of %d (CONF_MAX_FLEET_GROUP_SIZE)", size, v.MaxGroupSize), nil
-	}
-	g.MaxGroupSize = size
-	if c.Limit >= 0 && strings.TrimSpace(cells[c.Limit]) != "" {
-		limit, msg := wholeNumber(cells[c.Limit])
-		switch {
-		case msg != "":
-			return id, "limit: " + msg, nil
-		case limit < 0:
-			return id, fmt.Sprintf("limit: %d is negative", limit), nil
-		}
-		g.Limit, g.HasLimit = limit, true
+	if problem := v.numbers(cells, g); problem != "" {
+		return id, problem, nil
 	}
 	for _, e := range c.Ext {
 		val := cells[e.Index]
@@ -101,6 +84,33 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 		}
 	}
 	return id, "", warn
+}
+
+// numbers fills g's maxGroupSize and limit from cells, or says what is
+// wrong with them.
+func (v *Validator) numbers(cells []string, g *capillary.Group) (problem string) {
+	c := v.Cols
+	size, msg := wholeNumber(cells[c.MaxGroupSize])
+	switch {
+	case msg != "":
+		return "maxGroupSize: " + msg
+	case size <= 0:
+		return fmt.Sprintf("maxGroupSize: %d is not positive", size)
+	case size > v.MaxGroupSize:
+		return fmt.Sprintf("maxGroupSize: %d is over the org's limit of %d (CONF_MAX_FLEET_GROUP_SIZE)", size, v.MaxGroupSize)
+	}
+	g.MaxGroupSize = size
+	if c.Limit >= 0 && strings.TrimSpace(cells[c.Limit]) != "" {
+		limit, msg := wholeNumber(cells[c.Limit])
+		switch {
+		case msg != "":
+			return "limit: " + msg
+		case limit < 0:
+			return fmt.Sprintf("limit: %d is negative", limit)
+		}
+		g.Limit, g.HasLimit = limit, true
+	}
+	return ""
 }
 
 // wholeNumber parses a count. Spreadsheets write whole numbers as "110.0"
@@ -167,56 +177,17 @@ func smallNumber(s string) (int64, bool) {
 //     a program writes 30 and how German Excel writes 30000, so it is
 //     refused as ambiguous.
 func groupedNumber(s string) (n int64, msg string, ok bool) {
-	body, neg := s, false
-	switch {
-	case strings.HasPrefix(body, "-"):
-		body, neg = body[1:], true
-	case strings.HasPrefix(body, "+"):
-		body = body[1:]
-	}
-	var groups []string
-	var seps []rune
-	start := 0
-	for i, r := range body {
-		if r >= '0' && r <= '9' {
-			continue
-		}
-		sep := separatorKind(r)
-		if sep == 0 || i == start {
-			return 0, "", false
-		}
-		groups = append(groups, body[start:i])
-		seps = append(seps, sep)
-		start = i + len(string(r))
-	}
-	if len(seps) == 0 || start == len(body) {
+	body, neg := cutSign(s)
+	groups, seps, ok := splitGroups(body)
+	if !ok {
 		return 0, "", false
 	}
-	groups = append(groups, body[start:])
-	notWhole := fmt.Sprintf("%q is not a whole number", s)
-
-	intPart, frac := groups, ""
-	last := seps[len(seps)-1]
-	switch {
-	case len(seps) == 1 && len(groups[1]) == 3 && len(groups[0]) <= 3 && groups[0][0] != '0':
-		if last == '.' {
-			return 0, fmt.Sprintf("%q is ambiguous (%s with a decimal point, %s with a thousands separator); write the number without separators", s, strings.TrimSuffix(strings.TrimRight(s, "0"), "."), strings.ReplaceAll(s, ".", "")), true
-		}
-	case len(seps) == 1 && (last == '.' || last == ','):
-		intPart, frac = groups[:1], groups[1]
-	case len(seps) > 1 && (last == '.' || last == ',') && last != seps[0]:
-		intPart, frac = groups[:len(groups)-1], groups[len(groups)-1]
+	intPart, frac, ambiguous := splitDecimal(groups, seps)
+	if ambiguous {
+		return 0, fmt.Sprintf("%q is ambiguous (%s with a decimal point, %s with a thousands separator); write the number without separators", s, strings.TrimSuffix(strings.TrimRight(s, "0"), "."), strings.ReplaceAll(s, ".", "")), true
 	}
-	for _, sep := range seps[:len(intPart)-1] {
-		if sep != seps[0] {
-			return 0, notWhole, true
-		}
-	}
-	if len(intPart) > 1 && !thousands(intPart) {
-		return 0, notWhole, true
-	}
-	if strings.Trim(frac, "0") != "" {
-		return 0, notWhole, true
+	if !wholeGroups(intPart, seps, frac) {
+		return 0, fmt.Sprintf("%q is not a whole number", s), true
 	}
 	n, err := strconv.ParseInt(strings.Join(intPart, ""), 10, 64)
 	if err != nil {
@@ -226,6 +197,71 @@ func groupedNumber(s string) (n int64, msg string, ok bool) {
 		n = -n
 	}
 	return n, "", true
+}
+
+// cutSign takes a leading - or + off s.
+func cutSign(s string) (body string, neg bool) {
+	switch {
+	case strings.HasPrefix(s, "-"):
+		return s[1:], true
+	case strings.HasPrefix(s, "+"):
+		return s[1:], false
+	}
+	return s, false
+}
+
+// splitGroups cuts body into runs of digits and the separators between
+// them (folded by separatorKind); ok is false unless body is digits and
+// separators, with at least one separator and none at either end or next
+// to another.
+func splitGroups(body string) (groups []string, seps []rune, ok bool) {
+	start := 0
+	for i, r := range body {
+		if r >= '0' && r <= '9' {
+			continue
+		}
+		sep := separatorKind(r)
+		if sep == 0 || i == start {
+			return nil, nil, false
+		}
+		groups = append(groups, body[start:i])
+		seps = append(seps, sep)
+		start = i + len(string(r))
+	}
+	if len(seps) == 0 || start == len(body) {
+		return nil, nil, false
+	}
+	return append(groups, body[start:]), seps, true
+}
+
+// splitDecimal tells the integer groups from a decimal part, by the rules
+// in groupedNumber's comment; ambiguous is a single dot followed by three
+// digits.
+func splitDecimal(groups []string, seps []rune) (intPart []string, frac string, ambiguous bool) {
+	last := seps[len(seps)-1]
+	switch {
+	case len(seps) == 1 && len(groups[1]) == 3 && len(groups[0]) <= 3 && groups[0][0] != '0':
+		return groups, "", last == '.'
+	case len(seps) == 1 && (last == '.' || last == ','):
+		return groups[:1], groups[1], false
+	case len(seps) > 1 && (last == '.' || last == ',') && last != seps[0]:
+		return groups[:len(groups)-1], groups[len(groups)-1], false
+	}
+	return groups, "", false
+}
+
+// wholeGroups reports whether the integer groups share one separator and
+// are thousands or lakhs, and the decimal part is all zeros.
+func wholeGroups(intPart []string, seps []rune, frac string) bool {
+	for _, sep := range seps[:len(intPart)-1] {
+		if sep != seps[0] {
+			return false
+		}
+	}
+	if len(intPart) > 1 && !thousands(intPart) {
+		return false
+	}
+	return strings.Trim(frac, "0") == ""
 }
 
 // separatorKind folds the characters that separate digit groups.

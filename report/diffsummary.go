@@ -84,7 +84,7 @@ func (t *DiffTally) plan(s importer.Summary) string {
 // are ignored, as for PrintSummary.
 func PrintDiffSummary(w io.Writer, s importer.Summary, t *DiffTally, diffPath string) {
 	var lines [][2]string
-	for _, st := range importer.DiffStatuses {
+	for _, st := range importer.DiffStatuses() {
 		if n := s.Counts[st]; n != 0 {
 			lines = append(lines, [2]string{string(st), strconv.Itoa(n)})
 		}
@@ -180,7 +180,7 @@ type statusCounts map[importer.Status]int
 func (c statusCounts) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, st := range importer.DiffStatuses {
+	for i, st := range importer.DiffStatuses() {
 		if i > 0 {
 			b.WriteByte(',')
 		}

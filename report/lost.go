@@ -176,7 +176,6 @@ func (r *Results) writeRescue(journaled map[int]importer.Result, newer, older io
 	}
 	path = f.Name()
 	w := NewWriter(f)
-	w.FlushInterval = -1
 	w.file = f
 	c := &countingWriter{w: w}
 	err = writeMerged(c, journaled, newer, older)

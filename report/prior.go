@@ -103,11 +103,11 @@ func (p *Prior) At(row int, externalID string) (res importer.Result, ok bool, er
 // record of an older version (no .meta, or no kind in it) is told by its
 // lines, so that an import never keeps a diff's "missing" as settled.
 func holds(k Kind, s importer.Status) bool {
-	inDiff := slices.Contains(importer.DiffStatuses, s)
+	inDiff := slices.Contains(importer.DiffStatuses(), s)
 	if k == KindDiff {
 		return inDiff
 	}
-	return slices.Contains(importer.Statuses, s)
+	return slices.Contains(importer.Statuses(), s)
 }
 
 // End checks, once the input is exhausted, that the results have no lines

@@ -17,9 +17,9 @@ import (
 	"github.com/capillary-tools/groupimport/importer"
 )
 
-// DefaultProgressInterval is how often line mode prints when
+// defaultProgressInterval is how often line mode prints when
 // ProgressOptions.Interval is zero.
-const DefaultProgressInterval = 10 * time.Second
+const defaultProgressInterval = 10 * time.Second
 
 // barRefresh is how often the bar is redrawn. Rows arrive far faster than a
 // terminal can usefully show, so Observe only counts and the redraw runs on
@@ -32,7 +32,7 @@ type ProgressOptions struct {
 	// printed every Interval, for logs.
 	Bar bool
 	// Interval is the period of status lines; zero means
-	// DefaultProgressInterval.
+	// defaultProgressInterval.
 	Interval time.Duration
 	// DryRun counts valid rows instead of created ones.
 	DryRun bool
@@ -107,7 +107,7 @@ func NewProgress(out io.Writer, total int64, opts ProgressOptions) *Progress {
 // newProgress lets tests redraw the bar sooner than barRefresh.
 func newProgress(out io.Writer, total int64, opts ProgressOptions, refresh time.Duration) *Progress {
 	if opts.Interval <= 0 {
-		opts.Interval = DefaultProgressInterval
+		opts.Interval = defaultProgressInterval
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -123,12 +123,12 @@ func newProgress(out io.Writer, total int64, opts ProgressOptions, refresh time.
 		total:  total,
 		opts:   opts,
 		start:  opts.Now(),
-		counts: make(map[importer.Status]int64, len(importer.Statuses)),
+		counts: make(map[importer.Status]int64, len(importer.Statuses())),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 	}
 	// Every key exists up front so that Observe never grows the map.
-	for _, st := range importer.Statuses {
+	for _, st := range importer.Statuses() {
 		p.counts[st] = 0
 	}
 	every := opts.Interval
@@ -401,9 +401,9 @@ func (p *Progress) Status() string {
 	b.WriteString(s.now.UTC().Format(time.RFC3339))
 	b.WriteString(" progress: rows=")
 	b.WriteString(strconv.FormatInt(s.rows, 10))
-	order := importer.Statuses
+	order := importer.Statuses()
 	if p.opts.Diff {
-		order = importer.DiffStatuses
+		order = importer.DiffStatuses()
 	}
 	for _, st := range order {
 		if n := s.counts[st]; n != 0 || alwaysShown(st, p.opts) {

@@ -65,7 +65,7 @@ func TestBarFitsTheTerminal(t *testing.T) {
 			traffic.Throttled.Add(12345)
 			traffic.Failed.Add(678)
 			p := newProgress(tty, 40_000_000, ProgressOptions{Bar: true, Traffic: traffic, Pace: func() float64 { return 1.4 }}, time.Millisecond)
-			for i, st := range importer.Statuses {
+			for i, st := range importer.Statuses() {
 				for range 1000 * (i + 1) {
 					p.Observe(importer.Result{Status: st, Offset: int64(i+1) * 1000, Attempts: 1})
 				}

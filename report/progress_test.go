@@ -245,7 +245,7 @@ func TestBarLineFits(t *testing.T) {
 			tt.opts.Interval, tt.opts.Now = time.Hour, clock.Now
 			p := NewProgress(&lockedBuffer{}, tt.total, tt.opts)
 			defer p.Finish()
-			for i, st := range importer.Statuses {
+			for i, st := range importer.Statuses() {
 				for range 100 * (i + 1) {
 					p.Observe(importer.Result{Status: st, Offset: tt.offset, Attempts: 1})
 				}
@@ -320,7 +320,7 @@ func TestBarFollowsTheWidth(t *testing.T) {
 	defer p.Finish()
 	widths := []int{200, 170, 50, 120, 30, 250, 80, 12}
 	for i, w := range widths {
-		for j, st := range importer.Statuses {
+		for j, st := range importer.Statuses() {
 			for range 100 * (j + 1) {
 				p.Observe(importer.Result{Status: st, Offset: int64(i+1) * 100_000, Attempts: 1})
 			}

@@ -165,7 +165,7 @@ func (c *columns) parse(rec []string) (importer.Result, error) {
 		return r, fieldError(colRow, c.cell(rec, colRow), err)
 	}
 	r.Status = importer.Status(c.cell(rec, colStatus))
-	if !slices.Contains(importer.Statuses, r.Status) && !slices.Contains(importer.DiffStatuses, r.Status) {
+	if !slices.Contains(importer.Statuses(), r.Status) && !slices.Contains(importer.DiffStatuses(), r.Status) {
 		return r, fieldError(colStatus, string(r.Status), errors.New("unknown status"))
 	}
 	for _, n := range [...]struct {

@@ -134,7 +134,6 @@ func TestReadResultsBadLine(t *testing.T) {
 func TestReadResultsTruncated(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
-	w.FlushInterval = -1
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -337,7 +337,6 @@ func (r *Results) merge() error {
 	}
 	tmpName := tmp.Name()
 	w := NewWriter(tmp)
-	w.FlushInterval = -1
 	w.file = tmp
 	err = writeMerged(w, journaled, newer, older)
 	if err == nil && mode != 0 {
@@ -506,7 +505,6 @@ func (r *Results) Start() error {
 	if err != nil {
 		return err
 	}
-	w.FlushInterval = -1 // flushed, with the journal, by r.flushEvery
 	r.w, r.writeTo = w, writeTo
 	syncDir(filepath.Dir(r.path))
 	r.stop, r.done = make(chan struct{}), make(chan struct{})

@@ -85,7 +85,7 @@ func requestsText(s importer.Summary) string {
 // summaryStatuses lists importer.Statuses followed by any other status in
 // counts, sorted, so that no count goes unreported.
 func summaryStatuses(counts map[importer.Status]int) []importer.Status {
-	all := slices.Clone(importer.Statuses)
+	all := importer.Statuses()
 	var extra []importer.Status
 	for st := range counts {
 		if !slices.Contains(all, st) {

@@ -38,8 +38,8 @@ const (
 	numCols
 )
 
-// DefaultFlushInterval is how long a written row may wait in memory before
-// a Writer hands it to the file when FlushInterval is zero.
+// DefaultFlushInterval is how long a recorded row may wait in memory
+// before Results hands it to the file and syncs it.
 const DefaultFlushInterval = time.Second
 
 // bufferSize is large so that ~20,000 rows/s cost a few write calls a
@@ -50,17 +50,13 @@ const bufferSize = 64 << 10
 // concurrent use, though rows are meant to come from one goroutine in input
 // order.
 //
-// Rows are buffered. A background goroutine, started by the first Write,
-// flushes the buffer every FlushInterval when it holds anything, so the
-// file keeps up with a fast run and with a stalled one alike. The first
-// error from the underlying writer is kept and returned by every later
-// Write, Flush and Close.
+// Rows are buffered until the buffer fills or the owner calls Flush, Sync
+// or Close: the owner decides when, because it orders the file's flush
+// with the other files of a run (Results flushes it and the journal
+// together, once a DefaultFlushInterval). The first error from the
+// underlying writer is kept and returned by every later Write, Flush and
+// Close.
 type Writer struct {
-	// FlushInterval bounds how long a written row stays in memory: zero
-	// means DefaultFlushInterval and a negative value disables the
-	// background flush. Set it before the first Write.
-	FlushInterval time.Duration
-
 	mu      sync.Mutex
 	bw      *bufio.Writer
 	file    *os.File // set by Create: Close syncs and closes it
@@ -69,8 +65,6 @@ type Writer struct {
 	scratch []byte   // backs the cells fill formats itself
 	err     error    // sticky
 	closed  bool
-	stop    chan struct{} // nil until the flusher starts
-	done    chan struct{}
 }
 
 // NewWriter returns a Writer that writes a results file to w, header first.
@@ -84,8 +78,8 @@ func NewWriter(w io.Writer) *Writer {
 }
 
 // Create creates or truncates the file at path (with the permissions the
-// user's umask allows) and returns a Writer for it. The background flush
-// syncs the file too; Close flushes, syncs and closes it.
+// user's umask allows) and returns a Writer for it. Sync commits what is
+// written to stable storage; Close flushes, syncs and closes the file.
 func Create(path string) (*Writer, error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -106,9 +100,6 @@ func (w *Writer) Write(r importer.Result) error {
 	}
 	if w.err != nil {
 		return w.err
-	}
-	if w.stop == nil && w.FlushInterval >= 0 {
-		w.startFlusher()
 	}
 	w.line = appendResult(w.line[:0], &r)
 	// Flushing before a line that would not fit, rather than letting
@@ -149,27 +140,16 @@ func (w *Writer) Sync() error {
 	return nil
 }
 
-// Close stops the background flush and flushes what is buffered; for a
-// Writer from Create it then syncs and closes the file. Calling Close again
-// returns the first call's result.
+// Close flushes what is buffered; for a Writer from Create it then syncs
+// and closes the file. Calling Close again returns the first call's
+// result.
 func (w *Writer) Close() error {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.closed {
-		defer w.mu.Unlock()
 		return w.err
 	}
 	w.closed = true
-	stop, done := w.stop, w.done
-	w.mu.Unlock()
-
-	// The flusher takes the mutex, so wait for it without holding it.
-	if stop != nil {
-		close(stop)
-		<-done
-	}
-
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	err := w.flushLocked()
 	if w.file != nil {
 		if err == nil {
@@ -200,41 +180,6 @@ func (w *Writer) fail(err error) error {
 		w.err = fmt.Errorf("report: writing results: %w", err)
 	}
 	return w.err
-}
-
-// startFlusher runs the periodic flush; w.mu is held.
-func (w *Writer) startFlusher() {
-	d := w.FlushInterval
-	if d == 0 {
-		d = DefaultFlushInterval
-	}
-	w.stop, w.done = make(chan struct{}), make(chan struct{})
-	go w.flushEvery(d, w.stop, w.done)
-}
-
-func (w *Writer) flushEvery(d time.Duration, stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			w.mu.Lock()
-			if w.err == nil && w.bw.Buffered() > 0 {
-				// The error is kept for the next Write to return. The
-				// sync, at most once an interval, is what makes "the
-				// last second" true of a power cut too.
-				if w.flushLocked() == nil && w.file != nil {
-					if err := w.file.Sync(); err != nil {
-						_ = w.fail(err)
-					}
-				}
-			}
-			w.mu.Unlock()
-		}
-	}
 }
 
 // appendLine appends r as one line of the results file, exactly as

@@ -116,27 +116,11 @@ func TestWriterNeutralisesFormulas(t *testing.T) {
 	}
 }
 
-func TestWriterFlushesPeriodically(t *testing.T) {
-	var out lockedBuffer
-	w := NewWriter(&out)
-	w.FlushInterval = 5 * time.Millisecond
-	defer w.Close()
-
-	// Two rounds: the flusher keeps running after its first flush.
-	for i, r := range goldenResults[:2] {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, func() bool { return strings.Count(out.String(), "\n") == i+2 })
-	}
-}
-
 func TestWriterStickyError(t *testing.T) {
 	errBoom := errors.New("boom")
 
 	t.Run("Flush", func(t *testing.T) {
 		w := NewWriter(failingWriter{errBoom})
-		w.FlushInterval = -1
 		if err := w.Write(goldenResults[0]); err != nil {
 			t.Fatalf("buffered Write: %v", err)
 		}
@@ -157,25 +141,11 @@ func TestWriterStickyError(t *testing.T) {
 		}
 	})
 
-	t.Run("background", func(t *testing.T) {
-		w := NewWriter(failingWriter{errBoom})
-		w.FlushInterval = time.Millisecond
-		defer w.Close()
-		var err error
-		waitFor(t, func() bool {
-			err = w.Write(goldenResults[0])
-			return err != nil
-		})
-		if !errors.Is(err, errBoom) {
-			t.Errorf("Write = %v, want %v", err, errBoom)
-		}
-	})
 }
 
 func TestWriterWritesWholeLines(t *testing.T) {
 	var chunks lineChecker
 	w := NewWriter(&chunks)
-	w.FlushInterval = -1
 	r := goldenResults[3] // its message holds a newline
 	r.Message = strings.Repeat("x", 500) + r.Message
 	for i := range 2000 {

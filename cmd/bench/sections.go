@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -77,45 +78,75 @@ func (b *bench) throughput() error {
 	ps := map[string][]sample{}
 	for run := range b.runs {
 		for _, n := range sizes {
-			in := b.file(n)
-			srv, err := b.startSandbox(sandboxOpts{})
+			s, err := b.throughputRun(n)
 			if err != nil {
 				return err
 			}
-			u, errOut, err := b.gi(srv, importArgs(filepath.Join(b.results, "groupimport.results.csv"), in, concurrency, "unlimited")...)
-			if cerr := srv.close(); err == nil {
-				err = cerr
-			}
-			if err != nil || u.code != 0 {
-				return fmt.Errorf("groupimport on %d rows: exit %d, %v: %s", n, u.code, err, tail(errOut, 2000))
-			}
-			gi[n] = append(gi[n], sample{rows: n, elapsed: u.wall, use: u, created: srv.stats.creates, srvCPU: srv.cpu})
-			fmt.Fprintf(os.Stderr, "run %d: groupimport %s rows: %.0f rows/s\n", run+1, rowsLabel(n), float64(n)/u.wall.Seconds())
+			gi[n] = append(gi[n], s)
+			fmt.Fprintf(os.Stderr, "run %d: groupimport %s rows: %.0f rows/s\n", run+1, rowsLabel(n), s.rate())
 		}
 		for _, p := range b.peers() {
 			if skipped[p.name] != "" {
 				continue
 			}
-			srv, err := b.startSandbox(sandboxOpts{})
+			s, err := b.peerRun(p)
 			if err != nil {
-				return err
-			}
-			s, err := p.run(b, srv)
-			srv.clientDone()
-			if cerr := srv.close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+				if errors.Is(err, errSandbox) {
+					return err
+				}
 				skipped[p.name] = "failed: " + err.Error()
 				fmt.Fprintf(os.Stderr, "%s: skipped: %v\n", p.name, err)
 				continue
 			}
-			s.created, s.srvCPU = srv.stats.creates, srv.cpu
 			ps[p.name] = append(ps[p.name], s)
 			fmt.Fprintf(os.Stderr, "run %d: %s: %.0f rows/s\n", run+1, p.name, s.rate())
 		}
 	}
+	client := b.throughputTable(sizes, gi, ps, skipped)
+	return b.throughputChecks(sizes, gi, ps, client)
+}
 
+// throughputRun imports the n-row file once into a fresh sandbox.
+func (b *bench) throughputRun(n int) (sample, error) {
+	srv, err := b.startSandbox(sandboxOpts{})
+	if err != nil {
+		return sample{}, err
+	}
+	u, errOut, err := b.gi(srv, importArgs(filepath.Join(b.results, "groupimport.results.csv"), b.file(n), concurrency, "unlimited")...)
+	if cerr := srv.close(); err == nil {
+		err = cerr
+	}
+	if err != nil || u.code != 0 {
+		return sample{}, fmt.Errorf("groupimport on %d rows: exit %d, %v: %s", n, u.code, err, tail(errOut, 2000))
+	}
+	return sample{rows: n, elapsed: u.wall, use: u, created: srv.stats.creates, srvCPU: srv.cpu}, nil
+}
+
+// errSandbox marks a sandbox that would not start: the whole section
+// fails, where a peer that fails is only skipped.
+var errSandbox = errors.New("sandbox")
+
+// peerRun runs peer p once against a fresh sandbox.
+func (b *bench) peerRun(p peer) (sample, error) {
+	srv, err := b.startSandbox(sandboxOpts{})
+	if err != nil {
+		return sample{}, fmt.Errorf("%w: %w", errSandbox, err)
+	}
+	s, err := p.run(b, srv)
+	srv.clientDone()
+	if cerr := srv.close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return sample{}, err
+	}
+	s.created, s.srvCPU = srv.stats.creates, srv.cpu
+	return s, nil
+}
+
+// throughputTable prints a row per size of groupimport and per peer, and
+// returns the minimal Go client's figures, the table's yardstick.
+func (b *bench) throughputTable(sizes []int, gi map[int][]sample, ps map[string][]sample, skipped map[string]string) summary {
 	var rows []summary
 	for _, n := range sizes {
 		r := summarize("groupimport "+rowsLabel(n)+" rows", gi[n])
@@ -151,7 +182,11 @@ func (b *bench) throughput() error {
 		b.printf("| %s | %d | %s | %s | %s | %.2f | %.1f | %s | %.1f | %d | %s |\n", r.name, r.inFlight, rowsLabel(r.rows), rate, ratio, r.cpu, perRow, mb(r.rss), srvPerRow, r.created, r.note)
 	}
 	b.printf("\n")
+	return client
+}
 
+// throughputChecks judges the figures against the README's promises.
+func (b *bench) throughputChecks(sizes []int, gi map[int][]sample, ps map[string][]sample, client summary) error {
 	g := summarize("", gi[b.peerRows])
 	if client.rate > 0 {
 		b.check("throughput vs the minimal Go client ("+rowsLabel(b.peerRows)+" rows)", "≥ 90%",

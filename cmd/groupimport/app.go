@@ -144,9 +144,6 @@ var (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// versionString is the version to print: the stamped one, else what the Go
-// toolchain recorded in the binary (go install pkg@v1.2.3 records the
-// module version; go build in a checkout, the VCS revision), else "dev".
 // vcsRevision is the build's VCS revision, shortened and marked -dirty
 // when the tree had changes, and its commit time.
 func vcsRevision(settings []debug.BuildSetting) (rev, at string) {
@@ -170,6 +167,11 @@ func vcsRevision(settings []debug.BuildSetting) (rev, at string) {
 	return rev, at
 }
 
+// versionString is the version to print: the stamped one, else what the Go
+// toolchain recorded in the binary (go install pkg@v1.2.3 records the
+// module version; go build in a checkout, the VCS revision and its time),
+// with the revision beside the module version when it has both, else the
+// stamped value ("dev" by default).
 func versionString(stamped string, info func() (*debug.BuildInfo, bool)) string {
 	if stamped != "" && stamped != "dev" {
 		return stamped

@@ -22,12 +22,15 @@ import (
 )
 
 // TestKillLosesOnlyRowsInFlight: one request hangs while hundreds of later
-// rows finish; a kill -9 a little more than a second later loses only the
-// hung row, and the resumed run merges what the killed one recorded and
-// finishes the job with one line per row, in order.
+// rows finish; once they are on disk, which the running process does by
+// itself (no exit flushes them), a kill -9 loses only the hung row, and the
+// resumed run merges what the killed one recorded and finishes the job
+// with one line per row, in order.
 func TestKillLosesOnlyRowsInFlight(t *testing.T) {
+	// Closed by Cleanup, after the process is killed: a server closing
+	// while the hung request waits for its client would wait for ever.
 	srv := sandbox.NewServer(sandbox.Config{})
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	const n, hung = 400, "g00003" // row 5
 	var hang atomic.Bool
 	hang.Store(true)
@@ -40,29 +43,19 @@ func TestKillLosesOnlyRowsInFlight(t *testing.T) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		srv.ServeHTTP(w, r)
 	}))
-	defer front.Close()
+	t.Cleanup(front.Close)
 	in := writeFile(t, "in.csv", groupsCSV(n))
 	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
 	args := []string{"import", "--host", front.URL, "--rate", "unlimited", "--workers", "4", "--timeout", "10m", "--no-progress"}
 	p := start(t, srv, append(args, in)...)
 	waitFor(t, "every other row created", 60*time.Second, func() bool { return srv.Stats().Creates == n-1 })
-	time.Sleep(1500 * time.Millisecond) // the README allows a crash to lose the last second
+	// The README allows a crash to lose the last second: the periodic
+	// flush puts the finished rows on disk while the process runs.
+	waitFor(t, "the finished rows on disk", 30*time.Second, func() bool { return len(onDisk(t, out)) == n-1 })
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	p.wait(t, 10*time.Second)
 
-	// What is on disk: the in-order lines and the journal beside them.
-	got := map[int]importer.Result{}
-	for _, name := range []string{out, out + ".journal"} {
-		f, err := os.Open(name)
-		if err != nil {
-			continue
-		}
-		err = report.ReadResults(f, func(r importer.Result) error { got[r.Row] = r; return nil })
-		f.Close()
-		if err != nil && !errors.Is(err, report.ErrTruncated) {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	got := onDisk(t, out)
 	lost := 0
 	for i := range n {
 		id := groupID(i)
@@ -103,6 +96,25 @@ func TestKillLosesOnlyRowsInFlight(t *testing.T) {
 			t.Errorf("%s left behind", s)
 		}
 	}
+}
+
+// onDisk reads what a run has on disk: the in-order lines and the journal
+// beside them, a line cut short by a write under way left out.
+func onDisk(t *testing.T, out string) map[int]importer.Result {
+	t.Helper()
+	got := map[int]importer.Result{}
+	for _, name := range []string{out, out + ".journal"} {
+		f, err := os.Open(name)
+		if err != nil {
+			continue
+		}
+		err = report.ReadResults(f, func(r importer.Result) error { got[r.Row] = r; return nil })
+		f.Close()
+		if err != nil && !errors.Is(err, report.ErrTruncated) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return got
 }
 
 func groupID(i int) string { return fmt.Sprintf("g%05d", i) }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestDanglingResultsSymlinkIsRefused: --out naming a symbolic link to
@@ -32,7 +31,8 @@ func TestDanglingResultsSymlinkIsRefused(t *testing.T) {
 // TestResultsCheckedWhenLocked: a results file that appears after the
 // command started (another run finished meanwhile) is found by the check
 // made under the lock, and left alone. The run is held up before it takes
-// the lock by reading --ext-fields from a pipe.
+// the lock by reading --ext-fields from a pipe: opening the pipe's other
+// end returns once the command has opened it, past its first checks.
 func TestResultsCheckedWhenLocked(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.csv")
@@ -45,13 +45,12 @@ func TestResultsCheckedWhenLocked(t *testing.T) {
 	c := cli{env: sandboxEnv()}
 	code := make(chan int, 1)
 	go func() { code <- c.run(t, "import", "--sandbox", "--ext-fields", fifo, in) }()
-	time.Sleep(100 * time.Millisecond) // the command is past its first checks, reading the pipe
-	const record = "the record of a run that just finished\n"
-	os.WriteFile(out, []byte(record), 0o644)
 	f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	const record = "the record of a run that just finished\n"
+	os.WriteFile(out, []byte(record), 0o644)
 	f.WriteString("tier=STRING\n")
 	f.Close()
 	if got := <-code; got != exitUsage || !strings.Contains(c.stderr.String(), "already exists") {

@@ -101,7 +101,11 @@ func TestImportStopsAtOnceOnAHostFault(t *testing.T) {
 			} else if h.hits != nil && h.hits.Load() > 8 {
 				t.Errorf("%d requests reached the host; the run should stop at the first answers", h.hits.Load())
 			}
-			for _, r := range readResults(t, out) {
+			res := readResults(t, out)
+			if len(res) != 200 {
+				t.Fatalf("%d lines for 200 rows", len(res))
+			}
+			for _, r := range res {
 				if r.Status.OK() || r.Status == importer.Rejected {
 					t.Fatalf("row %d recorded %s: %s", r.Row, r.Status, r.Message)
 				}

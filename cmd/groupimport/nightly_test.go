@@ -29,6 +29,9 @@ func TestNightlyReRunIsAnUpsert(t *testing.T) {
 	}
 	res := readResults(t, filepath.Join(dir, "day2.csv"))
 	want := []importer.Status{importer.Exists, importer.Updated, importer.Created}
+	if len(res) != len(want) {
+		t.Fatalf("day 2: %d lines, want %d", len(res), len(want))
+	}
 	for i, r := range res {
 		if r.Status != want[i] {
 			t.Errorf("row %d: %s (%s), want %s", r.Row, r.Status, r.Message, want[i])
@@ -82,6 +85,9 @@ func TestExtFieldsCatalogueInDryRun(t *testing.T) {
 	res := readResults(t, filepath.Join(dir, "in.validation.csv"))
 	codes := []int{0, 91017, 91016}
 	statuses := []importer.Status{importer.Valid, importer.ValidWithWarnings, importer.ValidWithWarnings}
+	if len(res) != len(statuses) {
+		t.Fatalf("%d lines, want %d", len(res), len(statuses))
+	}
 	for i, r := range res {
 		if r.Status != statuses[i] {
 			t.Errorf("row %d: %s, want %s", r.Row, r.Status, statuses[i])

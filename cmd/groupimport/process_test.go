@@ -188,7 +188,11 @@ func TestInterruptFinishesInFlightAndSkipsTheRest(t *testing.T) {
 	if code := p.wait(t, 60*time.Second); code != exitOK {
 		t.Fatalf("resume: exit %d\n%s", code, p.stderr.String())
 	}
-	for _, r := range readResults(t, out) {
+	res = readResults(t, out)
+	if len(res) != 2000 {
+		t.Fatalf("resumed: %d lines, want 2000", len(res))
+	}
+	for _, r := range res {
 		if r.Status != importer.Created || srv.Creations(r.ExternalID) != 1 {
 			t.Fatalf("row %d: %s, created %d times", r.Row, r.Status, srv.Creations(r.ExternalID))
 		}
@@ -209,6 +213,9 @@ func TestSecondInterruptStopsAtOnce(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, p.stderr.String())
 	}
 	res := readResults(t, out) // must parse: nothing half-written
+	if len(res) != 50 {
+		t.Fatalf("%d lines, want 50", len(res))
+	}
 	for _, r := range res {
 		if r.Status != importer.Skipped {
 			t.Errorf("row %d: %s", r.Row, r.Status)

@@ -155,7 +155,7 @@ func (o *OAuth) generateLocked(ctx context.Context, c *Client) (string, error) {
 		// The endpoint is busy or down; it judged nothing.
 		te := &TokenError{Status: status, Detail: fmt.Sprintf("HTTP %d: %s", status, tokenMessage(raw, status))}
 		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()); ok {
-			te.RetryAfter = min(d, MaxRetryAfter)
+			te.RetryAfter = min(d, maxRetryAfter)
 		}
 		return "", te
 	}

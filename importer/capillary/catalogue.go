@@ -18,10 +18,10 @@ type FieldDef struct {
 	DataType string // INTEGER, STRING, DOUBLE, DATETIME, STANDARD_ENUM, ...; as the server spells it
 }
 
-// GroupEntity is how the catalogue names the user-group entity, folded to
+// groupEntity is how the catalogue names the user-group entity, folded to
 // lower case: its group key and entityType spell it in capitals,
 // baseEntityType in lower case.
-const GroupEntity = "usergroup2"
+const groupEntity = "usergroup2"
 
 // ParseCatalogue reads the answer of GET /v2/extendedFields and returns the
 // fields that apply to user groups: those of the usergroup2 entity. A field
@@ -56,7 +56,7 @@ func ParseCatalogue(body []byte) ([]FieldDef, error) {
 			if entity == "" {
 				entity = key
 			}
-			if f.Name == "" || !strings.EqualFold(entity, GroupEntity) {
+			if f.Name == "" || !strings.EqualFold(entity, groupEntity) {
 				continue
 			}
 			out = append(out, FieldDef{Name: f.Name, DataType: strings.ToUpper(f.DataType)})

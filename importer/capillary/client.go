@@ -19,8 +19,8 @@ import (
 // few hundred bytes, and a misbehaving proxy must not exhaust memory.
 const maxBody = 1 << 20
 
-// MaxRetryAfter caps the wait a Retry-After header can impose.
-const MaxRetryAfter = 5 * time.Minute
+// maxRetryAfter caps the wait a Retry-After header can impose.
+const maxRetryAfter = 5 * time.Minute
 
 // Client talks to one Capillary host.
 type Client struct {
@@ -191,7 +191,7 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 	resp := &Response{Status: hr.StatusCode, RequestID: hr.Header.Get("X-Cap-Requestid"), Received: c.now(), Header: hr.Header}
 	if h := hr.Header.Get("Retry-After"); h != "" {
 		if d, ok := ParseRetryAfter(h, c.now()); ok {
-			resp.RetryAfter = min(d, MaxRetryAfter)
+			resp.RetryAfter = min(d, maxRetryAfter)
 		}
 	}
 	body := getBuf()

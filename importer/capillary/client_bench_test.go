@@ -141,9 +141,9 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 						t.Fatal(err)
 					}
 					_, err = c.Create(context.Background(), &Group{ExternalID: "x", MaxGroupSize: 1})
-					re, ok := errors.AsType[*RedirectError](err)
+					re, ok := errors.AsType[*redirectError](err)
 					if !ok || re.Status != code || re.Base() != other.URL {
-						t.Fatalf("%T: err %v, want a RedirectError to %s", auth, err, other.URL)
+						t.Fatalf("%T: err %v, want a redirectError to %s", auth, err, other.URL)
 					}
 					if HostProblem(err) != Redirect {
 						t.Errorf("HostProblem(%v) = %v", err, HostProblem(err))

@@ -13,16 +13,16 @@ import (
 	"syscall"
 )
 
-// RedirectError is an answer that sent the request elsewhere (HTTP 3xx).
+// redirectError is an answer that sent the request elsewhere (HTTP 3xx).
 // The API never redirects, and following one would carry the credentials
 // to another host, so the client stops there.
-type RedirectError struct {
+type redirectError struct {
 	Status   int
 	Location string // as the server gave it; may be empty
 	From     string // the URL that was asked for, without its query
 }
 
-func (e *RedirectError) Error() string {
+func (e *redirectError) Error() string {
 	if e.Location == "" {
 		return fmt.Sprintf("%s answered HTTP %d, a redirect with no Location", e.From, e.Status)
 	}
@@ -31,7 +31,7 @@ func (e *RedirectError) Error() string {
 
 // Base is the scheme and host the redirect points at, for a --host hint;
 // empty when the Location cannot be read.
-func (e *RedirectError) Base() string {
+func (e *redirectError) Base() string {
 	u, err := url.Parse(e.Location)
 	if err != nil || u.Host == "" {
 		return ""
@@ -39,7 +39,7 @@ func (e *RedirectError) Base() string {
 	return u.Scheme + "://" + u.Host
 }
 
-// redirected turns a 3xx answer into a RedirectError, after draining what
+// redirected turns a 3xx answer into a redirectError, after draining what
 // little body it has so the connection can be reused.
 func redirected(hr *http.Response) error {
 	if hr.StatusCode < 300 || hr.StatusCode > 399 || hr.StatusCode == http.StatusNotModified {
@@ -48,7 +48,7 @@ func redirected(hr *http.Response) error {
 	io.Copy(io.Discard, io.LimitReader(hr.Body, maxBody))
 	from := *hr.Request.URL
 	from.RawQuery = ""
-	return &RedirectError{Status: hr.StatusCode, Location: hr.Header.Get("Location"), From: from.String()}
+	return &redirectError{Status: hr.StatusCode, Location: hr.Header.Get("Location"), From: from.String()}
 }
 
 // Problem is a fault of the host rather than of one request: every other
@@ -98,7 +98,7 @@ func HostProblem(err error) Problem {
 	if f, ok := errors.AsType[*HostFault](err); ok {
 		return f.Problem
 	}
-	if _, ok := errors.AsType[*RedirectError](err); ok {
+	if _, ok := errors.AsType[*redirectError](err); ok {
 		return Redirect
 	}
 	if _, ok := errors.AsType[*ProxyAuthError](err); ok {

@@ -41,7 +41,7 @@ func (c Contract) String() string {
 // Codes the API answers a lookup with.
 const (
 	CodeNotValid      = 1632 // "Group id/externalId/primary userId passed is not valid": no such group
-	CodeQueryMissing  = 1635 // "Group query param is not passed": the parameter is not one this version knows
+	codeQueryMissing  = 1635 // "Group query param is not passed": the parameter is not one this version knows
 	codeNotFoundOlder = 1636 // not found, as some servers say it
 )
 
@@ -89,7 +89,7 @@ func (c *Client) Lookup(ctx context.Context, externalID string) (*Response, erro
 	switch c.contract.get() {
 	case ContractLegacy:
 		resp, err := c.lookupLegacy(ctx, externalID)
-		if err == nil && resp.HasCode(CodeQueryMissing) {
+		if err == nil && resp.HasCode(codeQueryMissing) {
 			c.contract.set(ContractCurrent, "the server does not know ?externalId= (1635)")
 			return c.lookupCurrent(ctx, externalID)
 		}
@@ -121,7 +121,7 @@ func (c *Client) Lookup(ctx context.Context, externalID string) (*Response, erro
 		return nil, err
 	}
 	switch {
-	case old.HasCode(CodeQueryMissing) || oldShape == shapeSearch:
+	case old.HasCode(codeQueryMissing) || oldShape == shapeSearch:
 		c.contract.set(ContractCurrent, "the server does not know ?externalId= (1635)")
 		return resp, nil
 	case oldShape == shapeBare || decisive(old):

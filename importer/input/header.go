@@ -39,7 +39,7 @@ func isHeader(cells []string, aliases map[string]string) bool {
 // requiredFields counts the columns every header must name.
 var requiredFields = func() int {
 	n := 0
-	for _, f := range importer.Fields {
+	for _, f := range importer.Fields() {
 		if f.Required {
 			n++
 		}

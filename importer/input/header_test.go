@@ -188,20 +188,6 @@ func TestParseMap(t *testing.T) {
 	}
 }
 
-func TestParseDelimiter(t *testing.T) {
-	for in, want := range map[string]rune{"": 0, "auto": 0, ",": ',', ";": ';', "|": '|', "tab": '\t', "TAB": '\t', `\t`: '\t', "\t": '\t', "semicolon": ';', "comma": ',', "pipe": '|', ":": ':', "§": '§'} {
-		got, err := ParseDelimiter(in)
-		if err != nil || got != want {
-			t.Errorf("ParseDelimiter(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, in := range []string{`"`, "\n", ";;", "ab", "\ufeff", "\xff"} {
-		if _, err := ParseDelimiter(in); err == nil || !strings.Contains(err.Error(), "give one character such as , ; | or the word tab") {
-			t.Errorf("ParseDelimiter(%q) error %v", in, err)
-		}
-	}
-}
-
 func TestOpenHeaderScanCountsBrokenRows(t *testing.T) {
 	in := strings.Repeat("a\"b\n", 20) + "externalId,maxGroupSize\nF,1\n"
 	msg := openErr(t, "f.csv", []byte(in), Options{})

@@ -13,7 +13,7 @@ import (
 //
 // into the aliases importer.ParseHeader and Options.Map take: the folded
 // header name (case, spaces, '_' and '-' ignored) to a field's folded key
-// (importer.Fields) or importer.ExtKey(NAME), NAME spelled as given. Pairs are separated by commas; a header that holds a comma is put
+// (importer.Fields()) or importer.ExtKey(NAME), NAME spelled as given. Pairs are separated by commas; a header that holds a comma is put
 // in double quotes ("Size, max"=maxGroupSize). The header is what is left
 // of the last '='. Mapping two headers to one field is allowed, for a
 // mapping shared by files that name the column differently; a file that has

@@ -167,6 +167,40 @@ func Open(path string, stdin io.Reader, opts Options) (*File, error) {
 	return out, nil
 }
 
+// chooseEncoding settles the encoding of a text file from its first bytes:
+// the one forced (enc), which must fit them, or the one they show. f, when
+// set, lets a sample that is all ASCII be checked further into the file.
+func chooseEncoding(file string, sample []byte, atEOF bool, enc string, f *os.File, size int64) (detection, error) {
+	if enc != "" {
+		d := resolveForced(enc, sample)
+		if d.problem != "" {
+			return d, errorf(file, 0, "does not fit the encoding given: %s", d.problem)
+		}
+		return d, nil
+	}
+	d := detectEncoding(sample, atEOF)
+	if d.problem != "" {
+		return d, notText(file, sample, d)
+	}
+	if d.ascii && f != nil && !atEOF {
+		d.encoding = scanBeyond(f, int64(len(sample)), size)
+	}
+	return d, nil
+}
+
+// refuseDecoded refuses a decoded sample that is not text: a forced
+// encoding skipped detection, and decoded UTF-16 can hide binary data the
+// raw bytes did not show.
+func refuseDecoded(file string, text []byte, encoding string) error {
+	if i := bytes.IndexByte(text, 0); i >= 0 {
+		return notText(file, text, detection{problem: fmt.Sprintf("read as %s it holds NUL bytes, which text never does", encoding), at: i})
+	}
+	if i, bad := controlHeavy(text); bad {
+		return notText(file, text, detection{problem: fmt.Sprintf("read as %s it holds control characters that text does not", encoding), at: i})
+	}
+	return nil
+}
+
 // openCSV reads a text file: r is the input, snap the same input when it
 // is a regular file, which may be read ahead and read again.
 func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format string, opts Options) (*File, error) {
@@ -188,29 +222,17 @@ func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format s
 		return nil, err
 	}
 
-	var d detection
-	if enc != "" {
-		d = resolveForced(enc, sample)
-		if d.problem != "" {
-			return nil, errorf(file, 0, "does not fit the encoding given: %s", d.problem)
-		}
-	} else {
-		d = detectEncoding(sample, atEOF)
-		if d.problem != "" {
-			return nil, notText(file, sample, d)
-		}
-		if d.ascii && snap != nil && !atEOF {
-			d.encoding = scanBeyond(snap.f, int64(len(sample)), size)
-		}
+	var f *os.File
+	if snap != nil {
+		f = snap.f
+	}
+	d, err := chooseEncoding(file, sample, atEOF, enc, f, size)
+	if err != nil {
+		return nil, err
 	}
 	text := decodeSample(d, sample, atEOF)
-	// A forced encoding skipped detection, and decoded UTF-16 can hide
-	// binary data the raw bytes did not show.
-	if i := bytes.IndexByte(text, 0); i >= 0 {
-		return nil, notText(file, text, detection{problem: fmt.Sprintf("read as %s it holds NUL bytes, which text never does", d.encoding), at: i})
-	}
-	if i, bad := controlHeavy(text); bad {
-		return nil, notText(file, text, detection{problem: fmt.Sprintf("read as %s it holds control characters that text does not", d.encoding), at: i})
+	if err := refuseDecoded(file, text, d.encoding); err != nil {
+		return nil, err
 	}
 
 	delim := opts.Delimiter

@@ -1,7 +1,6 @@
 package input
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -93,29 +92,6 @@ func (o *Options) check(file string) (encoding, format string, err error) {
 		return "", "", errorf(file, 0, "format %q is not supported; use csv or xlsx (or leave it out to detect it)", o.Format)
 	}
 	return enc, format, nil
-}
-
-// ParseDelimiter reads a delimiter as people type it on a command line: one
-// character, or tab (also "\t" and "TAB"), comma, semicolon or pipe. "" and
-// "auto" are 0: sniff it.
-func ParseDelimiter(s string) (rune, error) {
-	switch strings.ToLower(s) {
-	case "", "auto":
-		return 0, nil
-	case "tab", `\t`, "\t":
-		return '\t', nil
-	case "comma":
-		return ',', nil
-	case "semicolon":
-		return ';', nil
-	case "pipe":
-		return '|', nil
-	}
-	r, size := utf8.DecodeRuneInString(s)
-	if size != len(s) || !validDelimiter(r) {
-		return 0, fmt.Errorf("delimiter %q: give one character such as , ; | or the word tab", s)
-	}
-	return r, nil
 }
 
 // validDelimiter is what encoding/csv accepts and a header can be split by.

@@ -297,6 +297,36 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 		s.writeInvalid(w, bad)
 		return
 	}
+	st := &s.store
+	st.mu.Lock()
+	g, bad := s.updateTarget(req)
+	if g == nil {
+		st.mu.Unlock()
+		if bad != nil {
+			s.writeInvalid(w, bad)
+		} else {
+			s.writeNotFound(w)
+		}
+		return
+	}
+	changed := applyUpdate(g, req, fields)
+	c := g.clone()
+	st.mu.Unlock()
+	if !changed {
+		s.stats.noChange.Add(1)
+		s.writeJSON(w, http.StatusBadRequest, errorBody(1643, "Nothing to update.", warnings))
+		return
+	}
+	s.stats.updates.Add(1)
+	if len(warnings) > 0 {
+		s.stats.warned.Add(1)
+	}
+	s.writeJSON(w, http.StatusOK, updateBody(&c, warnings))
+}
+
+// updateTarget finds the group an update names, under the contract's
+// rules (see update); nil when there is none. s.store.mu is held.
+func (s *Server) updateTarget(req *groupRequest) (*Group, *item) {
 	var id int64
 	var ext string
 	if req.ID != nil {
@@ -305,29 +335,28 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	if req.ExternalID != nil {
 		ext = *req.ExternalID
 	}
-
-	st := &s.store
-	st.mu.Lock()
 	var g *Group
 	if s.cfg.API == APICurrent {
-		g = st.byID[id]
+		g = s.store.byID[id]
 		if g != nil && ext != "" && ext != g.ExternalID {
-			st.mu.Unlock()
-			s.writeInvalid(w, &item{1645, "Group details not valid: externalId " + strconv.Quote(ext) +
-				" is not the external id of group " + strconv.FormatInt(id, 10) + "."})
-			return
+			return nil, &item{1645, "Group details not valid: externalId " + strconv.Quote(ext) +
+				" is not the external id of group " + strconv.FormatInt(id, 10) + "."}
 		}
 	} else {
-		g = st.find(id, ext)
+		g = s.store.find(id, ext)
 	}
 	// A deleted group is refused as one that does not exist: the docs
 	// say nothing, and a delete that an update could undo would not be one.
 	if g == nil || g.GroupStatus == StatusDeleted {
-		st.mu.Unlock()
-		s.writeNotFound(w)
-		return
+		return nil, nil
 	}
-	changed := false
+	return g, nil
+}
+
+// applyUpdate sets on g the fields req carries and merges the extended
+// fields by name; it reports whether anything changed, as the API answers
+// 1643 when nothing did.
+func applyUpdate(g *Group, req *groupRequest, fields map[string]string) (changed bool) {
 	if req.GroupName != nil && *req.GroupName != g.GroupName {
 		g.GroupName, changed = *req.GroupName, true
 	}
@@ -345,18 +374,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 			g.ExtendedFields[name], changed = v, true
 		}
 	}
-	c := g.clone()
-	st.mu.Unlock()
-	if !changed {
-		s.stats.noChange.Add(1)
-		s.writeJSON(w, http.StatusBadRequest, errorBody(1643, "Nothing to update.", warnings))
-		return
-	}
-	s.stats.updates.Add(1)
-	if len(warnings) > 0 {
-		s.stats.warned.Add(1)
-	}
-	s.writeJSON(w, http.StatusOK, updateBody(&c, warnings))
+	return changed
 }
 
 // writeNotFound answers a lookup, update or delete of a group that does
