@@ -37,6 +37,11 @@ type Env struct {
 	// (http.ProxyFromEnvironment, which never proxies a loopback host, so
 	// tests of a proxy set this).
 	Proxy func(*http.Request) (*url.URL, error)
+	// Program is the program as the user typed it (os.Args[0]), the first
+	// word of every command the tool suggests, so that it pastes: a user
+	// who ran ./bin/groupimport has no groupimport on the PATH. Empty
+	// means "groupimport".
+	Program string
 
 	log *logger
 }

@@ -130,11 +130,14 @@ func isAre(n int) string {
 	return "are"
 }
 
-// resumeCommand is the command line as given, with --resume added and
-// --overwrite (which would throw the record away) taken out, quoted for a
-// POSIX shell so that it can be pasted.
-func resumeCommand(command string, args []string) string {
-	words := []string{"groupimport", command}
+// resumeCommand is the command line as given, from the program as typed,
+// with --resume added and --overwrite (which would throw the record away)
+// taken out, quoted for a POSIX shell so that it can be pasted.
+func resumeCommand(program, command string, args []string) string {
+	if program == "" {
+		program = "groupimport"
+	}
+	words := []string{program, command}
 	has := false
 	for i, a := range args {
 		if a == "--" {

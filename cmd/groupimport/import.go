@@ -56,6 +56,7 @@ type importOptions struct {
 	rescued                         string   // where the record went when the results file was lost
 	args                            []string // as given, for the resume command
 	command                         string   // import or validate
+	program                         string   // as typed, for the resume command
 }
 
 func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -99,7 +100,7 @@ func runImport(ctx context.Context, args []string, env *Env, validateOnly bool) 
 	if validateOnly {
 		name = "validate"
 	}
-	o := importOptions{args: args, command: name}
+	o := importOptions{args: args, command: name, program: env.Program}
 	fs := newFlagSet(name)
 	o.register(fs, env.Getenv)
 	pos, err := parseFlags(fs, name, importUsage, args, env.Stderr)
@@ -267,9 +268,9 @@ func (o *importOptions) resumeHint(sum importer.Summary, runErr error) string {
 	case runErr == nil && sum.Counts[importer.Failed]+sum.Counts[importer.Skipped] == 0:
 		return ""
 	case o.rescued != "":
-		return "to carry on from the rescued record, run: " + resumeCommand(o.command, withOut(o.args, o.rescued))
+		return "to carry on from the rescued record, run: " + resumeCommand(o.program, o.command, withOut(o.args, o.rescued))
 	}
-	return "to carry on, run: " + resumeCommand(o.command, o.args)
+	return "to carry on, run: " + resumeCommand(o.program, o.command, o.args)
 }
 
 // exitFor maps how the run ended to an exit code and a closing hint ("" for

@@ -17,7 +17,7 @@ import (
 func main() {
 	ctx, kill := signalContexts()
 	env := &Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Kill: kill,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Kill: kill, Program: os.Args[0],
 		IsTerminal: func() bool { return report.IsTerminal(os.Stderr) },
 		Width:      func() int { return report.TerminalWidth(os.Stderr) },
 	}
