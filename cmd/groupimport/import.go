@@ -86,7 +86,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.mapSpec, "map", "", "rename columns: `\"Fleet Code=externalId,Name=groupName,Size=maxGroupSize,Tier=ext.tier\"`")
 	fs.StringVar(&o.format, "format", "", "the input's format, csv or xlsx (default: from its content)")
 	fs.Var(&o.onConflict, "on-conflict", "when a group exists (1633): `report` it as conflict, lookup (exists when it matches the row), or update it to the row (PUT)")
-	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows that did not end created/exists/updated to `FILE`, in the input's columns plus groupimport_error (why), to fix and import alone")
+	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows to fix to `FILE`, in the input's columns plus groupimport_error (why), to fix and import alone: every row not created/exists/updated, and the rows created without some extended fields; skipped rows are left for --resume")
 	fs.StringVar(&o.extFields, "ext-fields", "", "the org's extended-field catalogue `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields): predict 91016/91017 before sending")
 	fs.Var(&o.logFormat, "log-format", "stderr messages as `text` or json (one record a line, for log shippers)")
 	fs.BoolVar(&o.resume, "resume", false, "carry on from the results file of an earlier run of the same input: settled rows are kept, the rest are sent")
