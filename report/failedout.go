@@ -50,8 +50,8 @@ type FailedOut struct {
 	// skipped counts the rows left for a resume; partial, the rows
 	// created without some extended fields.
 	skipped, partial int
-	unread []int // rows that could not be parsed, so cannot be copied
-	rec    []string
+	unread           []int // rows that could not be parsed, so cannot be copied
+	rec              []string
 }
 
 // CreateFailedOut creates the file at path for an input with the given
