@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 )
 
 // Exit codes; the README documents them.
@@ -60,6 +61,24 @@ type exitError struct {
 	err  error
 }
 
+// hinted is an error and the next step to take (the resume command): a
+// line of its own in text, a field of its own in a JSON record.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() + "\n" + h.hint }
+func (h *hinted) Unwrap() error { return h.err }
+
+// withHint is err with hint as its next step; err itself when hint is "".
+func withHint(err error, hint string) error {
+	if hint == "" {
+		return err
+	}
+	return &hinted{err, hint}
+}
+
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
@@ -91,6 +110,11 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	// every write to stderr is one whole write, under one lock.
 	env.Stderr = &syncWriter{w: env.Stderr}
 	env.log = newLogger(env.Stderr, env.IsTerminal())
+	if len(args) > 0 {
+		// Before the flags are parsed, so that a refused flag is a JSON
+		// record too: a log shipper reads every line.
+		env.log.json = wantsJSONLog(args[1:])
+	}
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, topUsage)
 		return exitUsage
@@ -132,13 +156,36 @@ func exitCode(err error, log *logger) int {
 		log.errorf("%s", ue.msg)
 		return exitUsage
 	case errors.As(err, &ee):
-		if ee.err != nil && ee.err != errQuiet {
+		if h, ok := ee.err.(*hinted); ok {
+			log.errorHint(h.err.Error(), h.hint)
+		} else if ee.err != nil && ee.err != errQuiet {
 			log.errorf("%v", ee.err)
 		}
 		return ee.code
 	}
 	log.errorf("%v", err)
 	return exitAborted
+}
+
+// wantsJSONLog reports whether args ask for --log-format json, read
+// before the flags are parsed. Only the flag's own spellings count, and
+// nothing after "--".
+func wantsJSONLog(args []string) bool {
+	json := false
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "log-format" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			value = args[i+1]
+		}
+		json = strings.EqualFold(value, "json")
+	}
+	return json
 }
 
 var (

@@ -276,29 +276,24 @@ func (o *importOptions) resumeHint(sum importer.Summary, runErr error) string {
 // exitFor maps how the run ended to an exit code and a closing hint ("" for
 // none).
 func exitFor(sum importer.Summary, err error, hint string) error {
-	withHint := func(msg string) error {
-		if hint == "" {
-			return errors.New(msg)
-		}
-		return errors.New(msg + "\n" + hint)
-	}
+	exit := func(code int, msg string) error { return &exitError{code, withHint(errors.New(msg), hint)} }
 	switch {
 	case errors.Is(err, importer.ErrInterrupted):
-		return &exitError{exitInterrupted, withHint("interrupted; rows not finished are marked skipped")}
+		return exit(exitInterrupted, "interrupted; rows not finished are marked skipped")
 	case errors.Is(err, capillary.ErrUnauthorized):
 		return &exitError{exitAborted, fmt.Errorf("%w; check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET, and that they belong to this host", err)}
 	case errors.Is(err, importer.ErrTooManyErrors):
-		return &exitError{exitAborted, withHint(err.Error() + " (--max-errors); see the results for why, fix that, then carry on")}
+		return exit(exitAborted, err.Error()+" (--max-errors); see the results for why, fix that, then carry on")
 	case errors.Is(err, importer.ErrAborted):
-		return &exitError{exitAborted, withHint(err.Error())}
+		return exit(exitAborted, err.Error())
 	case err != nil:
 		return &exitError{exitAborted, err}
 	case !sum.OK() && sum.DryRun && sum.Counts[importer.ValidWithWarnings] > 0 && sum.Counts[importer.ValidWithWarnings] == nonOK(sum):
-		return &exitError{exitRowsFailed, withHint(importer.Plural(sum.Counts[importer.ValidWithWarnings], "row") + " would lose extended fields (valid_with_warnings); see the problems above and the results file")}
+		return exit(exitRowsFailed, importer.Plural(sum.Counts[importer.ValidWithWarnings], "row")+" would lose extended fields (valid_with_warnings); see the problems above and the results file")
 	case !sum.OK() && sum.DryRun:
-		return &exitError{exitRowsFailed, withHint("some rows would not be sent as they are; see the problems above and the results file")}
+		return exit(exitRowsFailed, "some rows would not be sent as they are; see the problems above and the results file")
 	case !sum.OK():
-		return &exitError{exitRowsFailed, withHint("some rows were not created; see the status and message columns of the results")}
+		return exit(exitRowsFailed, "some rows were not created; see the status and message columns of the results")
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -172,5 +173,68 @@ func TestRowsCreatedWithoutExtendedFieldsAreCollected(t *testing.T) {
 	}
 	if !strings.Contains(c.stderr.String(), "--on-conflict update") {
 		t.Errorf("the end of the run does not say how to complete them:\n%s", c.stderr.String())
+	}
+}
+
+// jsonLines decodes every line of out as a JSON record, failing on one
+// that is not.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Errorf("not JSON: %q", line)
+			continue
+		}
+		recs = append(recs, m)
+	}
+	return recs
+}
+
+// TestJSONLogsFromTheFirstByte: with --log-format json a refused flag is a
+// JSON record too, wherever --log-format stands, and the resume command is
+// a field of its own.
+func TestJSONLogsFromTheFirstByte(t *testing.T) {
+	in := writeFile(t, "in.csv", "externalId,maxGroupSize\na,1\n")
+	for _, args := range [][]string{
+		{"import", "--log-format", "json", "--rate", "100", in},
+		{"import", "--rate", "100", "--log-format=json", in},
+		{"validate", "--log-format", "json", "--timeout", "5", in},
+	} {
+		c := cli{env: sandboxEnv()}
+		if code := c.run(t, args...); code != exitUsage {
+			t.Fatalf("%q: exit %d\n%s", args, code, c.stderr.String())
+		}
+		recs := jsonLines(t, c.stderr.String())
+		if len(recs) != 1 || recs[0]["level"] != "ERROR" {
+			t.Errorf("%q: %s", args, c.stderr.String())
+		}
+	}
+
+	srv := sandbox.NewServer(sandbox.Config{Faults: sandbox.Faults{Error5xx: 1}})
+	defer srv.Close()
+	c := cli{env: sandboxEnv()}
+	if code := c.run(t, "import", "--log-format", "json", "--host", srv.URL, "--max-attempts", "1", in); code != exitRowsFailed {
+		t.Fatalf("exit %d\n%s", code, c.stderr.String())
+	}
+	recs := jsonLines(t, c.stderr.String())
+	last := recs[len(recs)-1]
+	msg, _ := last["msg"].(string)
+	hint, _ := last["hint"].(string)
+	if strings.Contains(msg, "\n") || strings.Contains(msg, "carry on") || !strings.HasPrefix(hint, "to carry on, run: groupimport import --resume") {
+		t.Errorf("last record %v: want the resume command in hint, not in msg", last)
+	}
+}
+
+// TestDurationFlagsSayTheirFormat: --timeout 5 says what it wants.
+func TestDurationFlagsSayTheirFormat(t *testing.T) {
+	in := writeFile(t, "in.csv", "externalId,maxGroupSize\na,1\n")
+	c := cli{}
+	if code := c.run(t, "validate", "--timeout", "5", in); code != exitUsage {
+		t.Fatalf("exit %d\n%s", code, c.stderr.String())
+	}
+	if got := c.stderr.String(); !strings.Contains(got, "duration such as 30s") || strings.Contains(got, "parse error") {
+		t.Errorf("message: %s", got)
 	}
 }
