@@ -333,7 +333,7 @@ func (p *Progress) printLine() {
 }
 
 // StatusJSON renders a status line as one JSON log record: time, level,
-// msg "progress", rows, counts (every status seen), ratePerSecond (rows
+// msg "progress", rows, counts (every status seen), rowsPerSecond (rows
 // sent by this run), retries and throttled (with Traffic), pacePerSecond
 // (with Pace, when not unlimited), heldSeconds (while a 429 holds the run)
 // and, when the input's size is known, donePercent and etaSeconds.
@@ -345,7 +345,7 @@ func (p *Progress) StatusJSON() []byte {
 		Msg           string           `json:"msg"`
 		Rows          int64            `json:"rows"`
 		Counts        map[string]int64 `json:"counts"`
-		RatePerSecond float64          `json:"ratePerSecond"`
+		RowsPerSecond float64          `json:"rowsPerSecond"`
 		Retries       *int64           `json:"retries,omitempty"`
 		Throttled     *int64           `json:"throttled,omitempty"`
 		PacePerSecond *float64         `json:"pacePerSecond,omitempty"`
@@ -359,7 +359,7 @@ func (p *Progress) StatusJSON() []byte {
 		}
 	}
 	if s.elapsed > 0 {
-		doc.RatePerSecond = math.Round(s.perSecond()*1000) / 1000
+		doc.RowsPerSecond = math.Round(s.perSecond()*1000) / 1000
 	}
 	if s.traffic {
 		doc.Retries, doc.Throttled = &s.retries, &s.throttled

@@ -98,19 +98,19 @@ func summaryStatuses(counts map[importer.Status]int) []importer.Status {
 
 // summaryJSON is the document WriteSummaryJSON writes.
 type summaryJSON struct {
-	Rows           int           `json:"rows"`
-	Counts         orderedCounts `json:"counts"`
-	Requests       int           `json:"requests"`
-	Retries        int           `json:"retries"`
-	Throttled      int           `json:"throttled"`
-	ElapsedSeconds float64       `json:"elapsedSeconds"`
-	RatePerSecond  float64       `json:"ratePerSecond"`
-	Started        string        `json:"started"`
-	Finished       string        `json:"finished"`
-	DryRun         bool          `json:"dryRun"`
-	Stopped        string        `json:"stopped"`
-	Results        string        `json:"results"`
-	OK             bool          `json:"ok"`
+	Rows              int           `json:"rows"`
+	Counts            orderedCounts `json:"counts"`
+	Requests          int           `json:"requests"`
+	Retries           int           `json:"retries"`
+	Throttled         int           `json:"throttled"`
+	ElapsedSeconds    float64       `json:"elapsedSeconds"`
+	RequestsPerSecond float64       `json:"requestsPerSecond"`
+	Started           string        `json:"started"`
+	Finished          string        `json:"finished"`
+	DryRun            bool          `json:"dryRun"`
+	Stopped           string        `json:"stopped"`
+	Results           string        `json:"results"`
+	OK                bool          `json:"ok"`
 }
 
 // orderedCounts encodes as a JSON object keyed by status in
@@ -140,7 +140,7 @@ func (c orderedCounts) MarshalJSON() ([]byte, error) {
 
 // WriteSummaryJSON writes the summary of a run as a JSON object to path,
 // for scripts and monitoring: rows, counts of every status (zeros
-// included), requests, elapsedSeconds, ratePerSecond, started and finished
+// included), requests, elapsedSeconds, requestsPerSecond (requests, not rows), started and finished
 // (RFC 3339, UTC), dryRun, stopped ("" when the run finished), results (the
 // results file) and ok (see importer.Summary.OK). The file is replaced
 // atomically, so a reader never sees half a document.
@@ -184,19 +184,19 @@ func SummaryLine(s importer.Summary, resultsPath string, now time.Time) []byte {
 
 func newSummaryJSON(s importer.Summary, resultsPath string) summaryJSON {
 	return summaryJSON{
-		Rows:           s.Rows,
-		Counts:         orderedCounts{s.Counts},
-		Requests:       s.Requests,
-		Retries:        s.Retries,
-		Throttled:      s.Throttled,
-		ElapsedSeconds: round3(s.Elapsed.Seconds()),
-		RatePerSecond:  round3(s.Rate()),
-		Started:        s.Started.UTC().Format(time.RFC3339),
-		Finished:       s.Started.Add(s.Elapsed).UTC().Format(time.RFC3339),
-		DryRun:         s.DryRun,
-		Stopped:        s.Stopped,
-		Results:        resultsPath,
-		OK:             s.OK(),
+		Rows:              s.Rows,
+		Counts:            orderedCounts{s.Counts},
+		Requests:          s.Requests,
+		Retries:           s.Retries,
+		Throttled:         s.Throttled,
+		ElapsedSeconds:    round3(s.Elapsed.Seconds()),
+		RequestsPerSecond: round3(s.Rate()),
+		Started:           s.Started.UTC().Format(time.RFC3339),
+		Finished:          s.Started.Add(s.Elapsed).UTC().Format(time.RFC3339),
+		DryRun:            s.DryRun,
+		Stopped:           s.Stopped,
+		Results:           resultsPath,
+		OK:                s.OK(),
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -236,5 +237,30 @@ func TestDurationFlagsSayTheirFormat(t *testing.T) {
 	}
 	if got := c.stderr.String(); !strings.Contains(got, "duration such as 30s") || strings.Contains(got, "parse error") {
 		t.Errorf("message: %s", got)
+	}
+}
+
+// TestOneNameForOneRate: progress records count rows a second, the summary
+// requests a second, each under its own name.
+func TestOneNameForOneRate(t *testing.T) {
+	dir := t.TempDir()
+	c := cli{}
+	sum := filepath.Join(dir, "sum.json")
+	c.run(t, "import", "--sandbox", "--rate", "unlimited", "--log-format", "json", "--summary-json", sum, "--out", filepath.Join(dir, "r.csv"), "../../samples/fleets.csv")
+	raw, _ := os.ReadFile(sum)
+	seen := map[string]bool{}
+	for _, rec := range append(jsonLines(t, c.stderr.String()), jsonLines(t, string(bytes.ReplaceAll(raw, []byte("\n"), nil)))...) {
+		if _, ok := rec["ratePerSecond"]; ok {
+			t.Errorf("ratePerSecond in %v", rec)
+		}
+		if _, ok := rec["rowsPerSecond"]; ok {
+			seen["progress"] = seen["progress"] || rec["msg"] == "progress"
+		}
+		if _, ok := rec["requestsPerSecond"]; ok {
+			seen["summary"] = true
+		}
+	}
+	if !seen["progress"] || !seen["summary"] {
+		t.Errorf("want rowsPerSecond in progress records and requestsPerSecond in the summary; saw %v\n%s\n%s", seen, c.stderr.String(), raw)
 	}
 }
