@@ -178,11 +178,15 @@ func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string
 			// is the sandbox and not a real org.
 			origin.Host = "sandbox"
 		}
-		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 	}
 	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin, OnLost: onLost})
 	if err != nil {
 		return nil, resultsError(err, out)
+	}
+	if !o.dryRun {
+		// Said once the results are taken: a run refused because
+		// another holds them imports nothing.
+		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 	}
 	for _, n := range results.Notes {
 		env.log.warnf("%s", n)
@@ -252,9 +256,36 @@ func (o *importOptions) finish(env *Env, d *display, sum importer.Summary, runEr
 			env.log.infof("no data rows in %s (--allow-empty: not an error)", displayName(inputPath))
 			return nil
 		}
+		if !o.resume {
+			discardEmpty(out)
+		}
 		return &exitError{exitUsage, fmt.Errorf("no data rows in %s: the file has a header and nothing under it, so nothing was imported; pass --allow-empty where an empty file is normal", displayName(inputPath))}
 	}
 	return exitFor(sum, runErr, hint)
+}
+
+// discardEmpty removes the results of a refused empty input, which hold a
+// header and nothing else, and their record of origin: a refused run
+// leaves no file to mistake for a record. It takes the lock again, so that
+// it removes nothing another run has since taken, and checks under it that
+// the file still holds no row.
+func discardEmpty(out string) {
+	unlock, err := report.Lock(out)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	f, err := os.Open(out)
+	if err != nil {
+		return
+	}
+	rows := 0
+	err = report.ReadResults(f, func(importer.Result) error { rows++; return nil })
+	f.Close()
+	if err == nil && rows == 0 {
+		os.Remove(out)
+		os.Remove(out + ".meta")
+	}
 }
 
 // resumeHint is the command that carries on after a run that left rows to
