@@ -111,6 +111,18 @@ type summaryJSON struct {
 	Stopped           string        `json:"stopped"`
 	Results           string        `json:"results"`
 	OK                bool          `json:"ok"`
+	// A resumed run: rows and counts cover every row of the input;
+	// keptRows were settled by earlier runs, and thisRun is what this
+	// run did, as requests, retries, throttled and elapsedSeconds are.
+	Resumed  bool     `json:"resumed"`
+	KeptRows int      `json:"keptRows"`
+	ThisRun  *thisRun `json:"thisRun,omitempty"`
+}
+
+// thisRun is the rows a resumed run itself settled.
+type thisRun struct {
+	Rows   int           `json:"rows"`
+	Counts orderedCounts `json:"counts"`
 }
 
 // orderedCounts encodes as a JSON object keyed by status in
@@ -142,7 +154,9 @@ func (c orderedCounts) MarshalJSON() ([]byte, error) {
 // for scripts and monitoring: rows, counts of every status (zeros
 // included), requests, elapsedSeconds, requestsPerSecond (requests, not rows), started and finished
 // (RFC 3339, UTC), dryRun, stopped ("" when the run finished), results (the
-// results file) and ok (see importer.Summary.OK). The file is replaced
+// results file) and ok (see importer.Summary.OK); then resumed, keptRows
+// and, for a resumed run, thisRun: the rows and counts of this run alone
+// (rows and counts cover every row; requests and time, this run). The file is replaced
 // atomically, so a reader never sees half a document.
 func WriteSummaryJSON(path string, s importer.Summary, resultsPath string) error {
 	data, err := json.MarshalIndent(newSummaryJSON(s, resultsPath), "", "  ")
@@ -183,7 +197,7 @@ func SummaryLine(s importer.Summary, resultsPath string, now time.Time) []byte {
 }
 
 func newSummaryJSON(s importer.Summary, resultsPath string) summaryJSON {
-	return summaryJSON{
+	doc := summaryJSON{
 		Rows:              s.Rows,
 		Counts:            orderedCounts{s.Counts},
 		Requests:          s.Requests,
@@ -198,6 +212,16 @@ func newSummaryJSON(s importer.Summary, resultsPath string) summaryJSON {
 		Results:           resultsPath,
 		OK:                s.OK(),
 	}
+	if s.Kept != nil {
+		doc.Resumed = true
+		mine := map[importer.Status]int{}
+		for st, n := range s.Counts {
+			mine[st] = n - s.Kept[st]
+			doc.KeptRows += s.Kept[st]
+		}
+		doc.ThisRun = &thisRun{Rows: s.Rows - doc.KeptRows, Counts: orderedCounts{mine}}
+	}
+	return doc
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

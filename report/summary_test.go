@@ -136,7 +136,9 @@ func TestWriteSummaryJSON(t *testing.T) {
   "dryRun": false,
   "stopped": "authorization revoked",
   "results": "results.csv",
-  "ok": false
+  "ok": false,
+  "resumed": false,
+  "keptRows": 0
 }
 `
 	if string(got) != want {

@@ -22,6 +22,7 @@ type display struct {
 	failedOut *report.FailedOut
 	problems  *report.Problems
 	progress  *report.Progress
+	kept      map[importer.Status]int // a resumed run: the rows kept, by status
 }
 
 // start shows progress and returns the run's sink: every row goes to the
@@ -50,7 +51,13 @@ func (d *display) start(o *importOptions, env *Env, size int64, write func(impor
 			env.log.warnf("server answered 429 (every request held %s): pace cut from %s to %s", formatHold(c.Hold), paceText(c.From), paceText(c.To))
 		})
 	}
+	if o.resume {
+		d.kept = map[importer.Status]int{}
+	}
 	return func(r importer.Result) error {
+		if r.Kept && d.kept != nil {
+			d.kept[r.Status]++
+		}
 		if d.progress != nil {
 			d.progress.Observe(r)
 		}
@@ -89,6 +96,7 @@ func (d *display) stop(env *Env, sum *importer.Summary) {
 		d.progress.Finish()
 	}
 	env.log.setThrough(nil)
+	sum.Kept = d.kept
 	if d.traffic != nil {
 		sum.Throttled = int(d.traffic.Throttled.Load())
 		// Every 429 and failed answer is sent again, but the last failure

@@ -315,3 +315,37 @@ func TestRefusedEmptyInputLeavesNoResults(t *testing.T) {
 		}
 	}
 }
+
+// TestResumedSummarySaysSo: the JSON summary of a resumed run says it was
+// a resume, how many rows it kept, and what this run itself did, apart
+// from the counts that cover every row.
+func TestResumedSummarySaysSo(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{Faults: sandbox.Faults{Error5xx: 0.5, Seed: 3}})
+	defer srv.Close()
+	in := writeFile(t, "in.csv", groupsCSV(40))
+	c, _, args, _, failed := firstRunWithFailures(t, srv, in)
+	sum := filepath.Join(filepath.Dir(in), "sum.json")
+	resume := append([]string{args[0], "--resume", "--summary-json", sum}, args[1:]...)
+	if code := c.run(t, resume...); code != exitOK {
+		t.Fatalf("resume: exit %d\n%s", code, c.stderr.String())
+	}
+	raw, err := os.ReadFile(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js struct {
+		Rows     int  `json:"rows"`
+		Resumed  bool `json:"resumed"`
+		KeptRows int  `json:"keptRows"`
+		ThisRun  *struct {
+			Rows   int            `json:"rows"`
+			Counts map[string]int `json:"counts"`
+		} `json:"thisRun"`
+	}
+	if err := json.Unmarshal(raw, &js); err != nil {
+		t.Fatal(err)
+	}
+	if !js.Resumed || js.Rows != 40 || js.KeptRows != 40-failed || js.ThisRun == nil || js.ThisRun.Rows != failed || js.ThisRun.Counts["created"] != failed {
+		t.Errorf("summary of a resume (%d rows failed first):\n%s", failed, raw)
+	}
+}
