@@ -349,3 +349,20 @@ func TestResumedSummarySaysSo(t *testing.T) {
 		t.Errorf("summary of a resume (%d rows failed first):\n%s", failed, raw)
 	}
 }
+
+// TestCheckWithoutCredentialsPrintsTheChecklist: check with no credentials
+// shows the checklist, with what is missing and what was not checked.
+func TestCheckWithoutCredentialsPrintsTheChecklist(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{})
+	defer srv.Close()
+	c := cli{}
+	if code := c.run(t, "check", "--host", srv.URL); code != exitUsage {
+		t.Fatalf("exit %d\n%s", code, c.stderr.String())
+	}
+	out := c.stdout.String()
+	for _, want := range []string{"[ FAIL ] credentials", "CAP_TILL", "CAP_CLIENT_KEY", "[ skip ] lookup contract"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("checklist lacks %q:\n%s\nstderr:\n%s", want, out, c.stderr.String())
+		}
+	}
+}
