@@ -29,11 +29,16 @@ func PrintSummary(w io.Writer, s importer.Summary, resultsPath string) {
 		label string
 		n     int // right-aligned when numeric
 		text  string
+		note  string // after the number
 	}
 	var lines []line
 	for _, st := range summaryStatuses(s.Counts) {
 		if n := s.Counts[st]; n != 0 {
-			lines = append(lines, line{label: string(st), n: n})
+			l := line{label: string(st), n: n}
+			if st == importer.Skipped && !s.DryRun {
+				l.note = "not sent: the run stopped before them; --resume sends them"
+			}
+			lines = append(lines, l)
 		}
 	}
 	lines = append(lines,
@@ -62,7 +67,9 @@ func PrintSummary(w io.Writer, s importer.Summary, resultsPath string) {
 	}
 	b.WriteString(":\n")
 	for _, l := range lines {
-		if l.text == "" {
+		if l.text == "" && l.note != "" {
+			fmt.Fprintf(&b, "  %-*s  %*d  (%s)\n", labelWidth, l.label, numWidth, l.n, l.note)
+		} else if l.text == "" {
 			fmt.Fprintf(&b, "  %-*s  %*d\n", labelWidth, l.label, numWidth, l.n)
 		} else {
 			fmt.Fprintf(&b, "  %-*s  %s\n", labelWidth, l.label, l.text)

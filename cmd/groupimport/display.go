@@ -111,7 +111,11 @@ func (d *display) summary(env *Env, sum importer.Summary, out string) {
 	if env.log.json {
 		env.Stderr.Write(report.SummaryLine(sum, out, time.Now()))
 	} else {
-		d.problems.Print(env.Stderr)
+		width := 0
+		if env.IsTerminal() {
+			width = env.Width()
+		}
+		d.problems.Print(env.Stderr, width)
 		report.PrintSummary(env.Stderr, sum, out)
 	}
 	if d.failedOut != nil {
