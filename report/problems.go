@@ -43,7 +43,7 @@ type problemRow struct {
 }
 
 const (
-	maxKinds      = 30
+	maxKinds    = 30
 	rowsShown   = 3
 	kindsShown  = 10
 	valueLength = 40
