@@ -36,7 +36,7 @@ func PrintSummary(w io.Writer, s importer.Summary, resultsPath string) {
 		if n := s.Counts[st]; n != 0 {
 			l := line{label: string(st), n: n}
 			if st == importer.Skipped && !s.DryRun {
-				l.note = "not sent: the run stopped before them; --resume sends them"
+				l.note = "not sent: the run stopped before them"
 			}
 			lines = append(lines, l)
 		}

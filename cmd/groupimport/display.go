@@ -23,6 +23,11 @@ type display struct {
 	problems  *report.Problems
 	progress  *report.Progress
 	kept      map[importer.Status]int // a resumed run: the rows kept, by status
+	// mayBeOurs counts, in the default mode (report), the rows that
+	// ended exists: a first attempt of theirs failed, and the group
+	// found may be the one it made, so they are not called conflict
+	// as the other rows whose group was there before are.
+	mayBeOurs int
 }
 
 // start shows progress and returns the run's sink: every row goes to the
@@ -54,9 +59,13 @@ func (d *display) start(o *importOptions, env *Env, size int64, write func(impor
 	if o.resume {
 		d.kept = map[importer.Status]int{}
 	}
+	reportMode := !o.dryRun && o.onConflict.value == string(importer.ConflictReport)
 	return func(r importer.Result) error {
 		if r.Kept && d.kept != nil {
 			d.kept[r.Status]++
+		}
+		if reportMode && !r.Kept && r.Status == importer.Exists {
+			d.mayBeOurs++
 		}
 		if d.progress != nil {
 			d.progress.Observe(r)
@@ -121,6 +130,17 @@ func (d *display) summary(env *Env, sum importer.Summary, out string) {
 	if d.failedOut != nil {
 		env.log.infof("%s", d.failedOut.Describe())
 	}
+	if d.mayBeOurs > 0 && sum.Counts[importer.Conflict] > 0 {
+		env.log.infof("%s ended exists, not conflict: a first attempt of %s failed (5xx or no answer) and the group found may be the one it made, which the API cannot tell; the rows whose group was there before are conflict. --on-conflict lookup makes every matching row exists",
+			importer.Plural(d.mayBeOurs, "row"), theirIts(d.mayBeOurs))
+	}
+}
+
+func theirIts(n int) string {
+	if n == 1 {
+		return "its"
+	}
+	return "theirs"
 }
 
 // unknownColumns names the ignored columns in one phrase.
