@@ -85,7 +85,7 @@ func (e *exitError) Unwrap() error { return e.err }
 const topUsage = `groupimport loads user groups (fleets) into Capillary from a spreadsheet.
 
 Usage:
-  groupimport import   [flags] FILE   create the groups in FILE ("-" reads stdin)
+  groupimport import   [flags] FILE   create the groups in FILE, CSV or XLSX ("-" reads stdin)
   groupimport validate [flags] FILE   check FILE without sending anything (import --dry-run)
   groupimport diff     [flags] FILE   compare FILE with the server, read-only: what an import would do
   groupimport check    [flags]        read-only preflight of an org: host, TLS, credentials, contract
@@ -93,6 +93,12 @@ Usage:
   groupimport version                 print the version
 
 Run "groupimport COMMAND --help" for a command's flags and examples.
+`
+
+const versionUsage = `Usage: groupimport version
+
+version prints the version of groupimport: the release, or the commit it
+was built from.
 `
 
 // Main runs one command and returns the process exit code.
@@ -132,6 +138,10 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	case "sandbox":
 		err = runSandbox(ctx, args[1:], env)
 	case "version", "--version", "-version":
+		if len(args) > 1 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+			fmt.Fprint(env.Stdout, versionUsage)
+			return exitOK
+		}
 		fmt.Fprintln(env.Stdout, "groupimport", versionString(version, debug.ReadBuildInfo))
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(env.Stdout, topUsage)

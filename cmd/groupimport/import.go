@@ -21,8 +21,8 @@ import (
 const importUsage = `Usage: groupimport import [flags] FILE
        groupimport validate [flags] FILE
 
-import creates one user group per row of FILE (CSV with a header row; "-"
-reads stdin) through POST /v2/userGroup2 and writes a results CSV with one
+import creates one user group per row of FILE (CSV or XLSX with a header
+row; "-" reads stdin) through POST /v2/userGroup2 and writes a results CSV with one
 line per row. validate runs the same checks and sends nothing.
 
 Credentials come from the environment only:
@@ -78,7 +78,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&o.useSandbox, "sandbox", false, "start a local sandbox API on a free loopback port and import into it")
 	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the run's summary as JSON to `FILE`")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress bar or periodic status lines")
-	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file, --failed-out file or --summary-json file")
 	fs.StringVar(&o.encoding, "encoding", "", "force the CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
 	fs.Var(&o.delimiter, "delimiter", "force the CSV `DELIMITER`: , ; tab | (default: sniffed from the header line)")
 	fs.StringVar(&o.sheet, "sheet", "", "XLSX: the sheet `NAME` to read (default: the first)")
@@ -87,7 +87,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.format, "format", "", "the input's format, csv or xlsx (default: from its content)")
 	fs.Var(&o.onConflict, "on-conflict", "when a group exists (1633): `report` it as conflict, lookup (exists when it matches the row), or update it to the row (PUT)")
 	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows to fix to `FILE`, in the input's columns plus groupimport_error (why), to fix and import alone: every row not created/exists/updated, and the rows created without some extended fields; skipped rows are left for --resume")
-	fs.StringVar(&o.extFields, "ext-fields", "", "the org's extended-field catalogue `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields): predict 91016/91017 before sending")
+	fs.StringVar(&o.extFields, "ext-fields", "", "the org's extended-field catalogue `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields), or server to read it from the API: predict 91016/91017 before sending")
 	fs.Var(&o.logFormat, "log-format", "stderr messages as `text` or json (one record a line, for log shippers)")
 	fs.BoolVar(&o.resume, "resume", false, "carry on from the results file of an earlier run of the same input: settled rows are kept, the rest are sent")
 	fs.Var(&o.maxErrors, "max-errors", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
@@ -359,6 +359,15 @@ func (o *importOptions) check() error {
 		return usagef("--sandbox imports into a local fake API; drop --host/--cluster")
 	case !o.useSandbox && o.cluster == "":
 		return checkEnvHost(o.host, o.hostSet)
+	case !o.useSandbox:
+		// --cluster: a name it knows, and no --host beside it (CAP_HOST
+		// from the environment gives way to it).
+		host := ""
+		if o.hostSet {
+			host = o.host
+		}
+		_, err := resolveHost(host, o.cluster, o.insecureHTTP)
+		return err
 	}
 	return nil
 }

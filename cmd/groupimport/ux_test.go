@@ -463,3 +463,39 @@ func TestExistsAmongConflictsIsExplained(t *testing.T) {
 		t.Errorf("the difference is not explained:\n%s", c.stderr.String())
 	}
 }
+
+// TestHostFlagsRefusedBeforeTheInputIsRead: a wrong --cluster, or --host
+// with --cluster, is refused before the input is opened, as the other
+// flag values are.
+func TestHostFlagsRefusedBeforeTheInputIsRead(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nonexistent.csv")
+	for _, args := range [][]string{
+		{"--cluster", "mars"},
+		{"--host", "https://eu.api.capillarytech.com", "--cluster", "eu"},
+	} {
+		c := cli{env: sandboxEnv()}
+		code := c.run(t, append(append([]string{"import"}, args...), missing)...)
+		if got := c.stderr.String(); code != exitUsage || strings.Contains(got, "nonexistent") || !strings.Contains(got, "--cluster") {
+			t.Errorf("%q: exit %d:\n%s", args, code, got)
+		}
+	}
+}
+
+// TestHelpSaysWhatTheToolDoes: the help texts match what the tool does.
+func TestHelpSaysWhatTheToolDoes(t *testing.T) {
+	c := cli{}
+	if code := c.run(t, "version", "--help"); code != exitOK || !strings.Contains(c.stdout.String(), "Usage") {
+		t.Errorf("version --help: exit %d, %q", code, c.stdout.String())
+	}
+	c.run(t, "import", "--help")
+	help := strings.Join(strings.Fields(c.stdout.String()+c.stderr.String()), " ")
+	for _, want := range []string{"server", "--failed-out", "--summary-json file"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("import --help lacks %q", want)
+		}
+	}
+	c.run(t, "help")
+	if !strings.Contains(c.stdout.String(), "XLSX") {
+		t.Errorf("the commands list does not say XLSX:\n%s", c.stdout.String())
+	}
+}
