@@ -499,3 +499,24 @@ func TestHelpSaysWhatTheToolDoes(t *testing.T) {
 		t.Errorf("the commands list does not say XLSX:\n%s", c.stdout.String())
 	}
 }
+
+// TestInterruptUnderJSONLogsIsJSON: Ctrl-C's "stopping" line is a JSON
+// record too under --log-format json, and the hint after it pastes.
+func TestInterruptUnderJSONLogsIsJSON(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{})
+	defer srv.Close()
+	in := writeFile(t, "in.csv", groupsCSV(2000))
+	out := strings.TrimSuffix(in, ".csv") + ".results.csv"
+	p := start(t, srv, "import", "--log-format", "json", "--rate", "100/s", in)
+	waitFor(t, "some results", 30*time.Second, func() bool { return lineCount(out) > 20 })
+	p.cmd.Process.Signal(os.Interrupt)
+	if code := p.wait(t, 30*time.Second); code != exitInterrupted {
+		t.Fatalf("exit %d, want 130\n%s", code, p.stderr.String())
+	}
+	recs := jsonLines(t, strings.TrimLeft(p.stderr.String(), "\n"))
+	hint, _ := recs[len(recs)-1]["hint"].(string)
+	cmd, ok := strings.CutPrefix(hint, "to carry on, run: ")
+	if words := shellWords(t, cmd); !ok || words[0] != binary(t) || words[2] != "--resume" {
+		t.Errorf("hint %q does not paste", hint)
+	}
+}
