@@ -89,8 +89,12 @@ const sizeNotComparedText = "maxGroupSize not reported by this API version; not 
 
 // recover settles a row that an earlier attempt may have created before
 // its answer was lost (lost says how). It is created only with evidence
-// that this run created it; otherwise it exists (or differs), and the
-// message says the group may be this run's all the same.
+// that this run created it; with evidence that the group is older than
+// the run, it ends as the other rows whose group was there before end
+// (conflict in the default mode, exists with --on-conflict lookup);
+// without evidence either way it exists (or differs), and the message
+// says the group may be this run's all the same: calling it a conflict
+// could call a group this run made someone else's.
 func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comparison, ours evidence, lost string) (Result, error) {
 	core := cmp.Core()
 	switch {
@@ -121,6 +125,12 @@ func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comp
 		// Older than this process's first attempt, but an earlier run of
 		// this import (the one being resumed) may have made it.
 		res.Message = "already exists and matches the row; an earlier run's attempt may have created it, so the group may be this run's (" + ours.why + ")"
+	case ours.older && (r.cfg.OnConflict == "" || r.cfg.OnConflict == ConflictReport):
+		// Proved not this run's: as every other row whose group was
+		// there before, in this mode, it is a conflict. (Its first
+		// attempt meeting a 5xx must not make it end otherwise.)
+		res.Status, res.Code = Conflict, 1633
+		res.Message = "a group with this externalId was there before this run (" + ours.why + "); it matches the row (--on-conflict lookup reports such rows as exists)"
 	case ours.older:
 		res.Reasons = slices.DeleteFunc(res.Reasons, func(r Reason) bool { return r == AnswerLost })
 		res.Message = "already exists and matches the row, and is not this run's: it was " + ours.why

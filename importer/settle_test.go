@@ -131,8 +131,9 @@ func failFirstCreate(next http.Handler) (http.Handler, *atomic.Int64) {
 }
 
 // TestGroupThatExistedBeforeIsNeverCreated: a group made before the run,
-// met by a retry after a 5xx, is exists (it matches) — never created —
-// under both contracts; a group this run created before a lost answer is
+// met by a retry after a 5xx, is never created: exists (it matches, and
+// may be this run's) under the current contract, conflict (proved older,
+// as any group there before) under the legacy one; a group this run created before a lost answer is
 // created under the legacy contract, which proves it by createdOn.
 func TestGroupThatExistedBeforeIsNeverCreated(t *testing.T) {
 	for _, api := range contracts {
@@ -150,12 +151,17 @@ func TestGroupThatExistedBeforeIsNeverCreated(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := res[0]
-			if failed.Load() != 1 || r.Status != importer.Exists || r.EntityID != 50 {
+			// The legacy lookup's createdOn proves the group older than
+			// the run, which makes it a conflict in the default mode, as
+			// any group there before; the current one leaves it open.
+			status, mayBeOurs := importer.Exists, true
+			if api == sandbox.APILegacy {
+				status, mayBeOurs = importer.Conflict, false
+			}
+			if failed.Load() != 1 || r.Status != status || r.EntityID != 50 {
 				t.Errorf("%d failed; result %+v", failed.Load(), r)
 			}
-			// The legacy lookup's createdOn proves the group older than
-			// the run; the current one leaves it open.
-			if mayBeOurs := r.Has(importer.AnswerLost); mayBeOurs != (api == sandbox.APICurrent) {
+			if r.Has(importer.AnswerLost) != mayBeOurs {
 				t.Errorf("%s: reasons %q, message %q", api, r.Reasons, r.Message)
 			}
 		})
@@ -182,6 +188,43 @@ func TestLostAnswerProvedByCreatedOn(t *testing.T) {
 			}
 			if r.Status != want || r.EntityID != g.ID || h.srv.Creations("lost") != 1 {
 				t.Errorf("result %+v; server %+v, %d creations", r, g, h.srv.Creations("lost"))
+			}
+		})
+	}
+}
+
+// TestRowsMeetingOlderGroupsAgree: in the default mode (report), every row
+// whose group existed before the run ends conflict, the one whose first
+// attempt met a 5xx too, once the lookup proves the group older than the
+// run (legacy contract: createdOn). With --on-conflict lookup, all exist.
+func TestRowsMeetingOlderGroupsAgree(t *testing.T) {
+	for _, mode := range []importer.OnConflict{importer.ConflictReport, importer.ConflictLookup} {
+		t.Run(string(mode), func(t *testing.T) {
+			sb := sandbox.New(sandbox.Config{API: sandbox.APILegacy})
+			hourAgo := time.Now().Add(-time.Hour)
+			sb.Seed(sandbox.Group{ID: 50, ExternalID: "old1", GroupName: "Old", MaxGroupSize: 3, CreatedOn: hourAgo})
+			sb.Seed(sandbox.Group{ID: 51, ExternalID: "old2", GroupName: "Old", MaxGroupSize: 3, CreatedOn: hourAgo})
+			handler, failed := failFirstCreate(sb)
+			srv := httptest.NewServer(handler)
+			defer srv.Close()
+			client, _ := capillary.New(srv.URL, capillary.NewBasic(sandbox.DefaultTill, sandbox.DefaultTillPassword), nil)
+			h := newHarness(t, sandbox.Config{})
+			h.cfg.API, h.cfg.OnConflict, h.cfg.Workers = client, mode, 1
+			res, _, err := h.run(context.Background(), "externalId,groupName,maxGroupSize\nold1,Old,3\nold2,Old,3\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := importer.Conflict
+			if mode == importer.ConflictLookup {
+				want = importer.Exists
+			}
+			if failed.Load() != 1 {
+				t.Fatalf("%d creates failed, want 1", failed.Load())
+			}
+			for _, r := range res {
+				if r.Status != want {
+					t.Errorf("row %s: %s (%s), want %s", r.ExternalID, r.Status, r.Message, want)
+				}
 			}
 		})
 	}

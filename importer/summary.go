@@ -15,6 +15,12 @@ type Summary struct {
 	// Throttled and Retries, when the caller watched the run's Traffic:
 	// 429 answers, and requests sent again after a 429 or a failure.
 	Throttled, Retries int
+
+	// Kept, for a resumed run, counts by status the rows taken as they
+	// were from the earlier record (nil for a run that is no resume).
+	// Counts and Rows cover every row, kept ones included; Requests,
+	// Throttled, Retries and Elapsed cover this run only.
+	Kept map[Status]int
 }
 
 // Rate is the achieved request rate per second over the run.

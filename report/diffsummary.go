@@ -147,21 +147,21 @@ func diffPlural(n int, one, many string) string {
 
 // diffSummaryJSON is the document WriteDiffSummaryJSON writes.
 type diffSummaryJSON struct {
-	Rows            int            `json:"rows"`
-	Counts          statusCounts   `json:"counts"`
-	Plan            diffPlanJSON   `json:"plan"`
-	Differences     map[string]int `json:"differences"`
-	SizeNotCompared int            `json:"sizeNotCompared"`
-	Refused         int            `json:"refusedFieldRows"`
-	Unchecked       int            `json:"resultsNotInInput"`
-	Requests        int            `json:"requests"`
-	ElapsedSeconds  float64        `json:"elapsedSeconds"`
-	RatePerSecond   float64        `json:"ratePerSecond"`
-	Started         string         `json:"started"`
-	Finished        string         `json:"finished"`
-	Stopped         string         `json:"stopped"`
-	Diff            string         `json:"diff"`
-	OK              bool           `json:"ok"`
+	Rows              int            `json:"rows"`
+	Counts            statusCounts   `json:"counts"`
+	Plan              diffPlanJSON   `json:"plan"`
+	Differences       map[string]int `json:"differences"`
+	SizeNotCompared   int            `json:"sizeNotCompared"`
+	Refused           int            `json:"refusedFieldRows"`
+	Unchecked         int            `json:"resultsNotInInput"`
+	Requests          int            `json:"requests"`
+	ElapsedSeconds    float64        `json:"elapsedSeconds"`
+	RequestsPerSecond float64        `json:"requestsPerSecond"`
+	Started           string         `json:"started"`
+	Finished          string         `json:"finished"`
+	Stopped           string         `json:"stopped"`
+	Diff              string         `json:"diff"`
+	OK                bool           `json:"ok"`
 }
 
 type diffPlanJSON struct {
@@ -198,18 +198,18 @@ func newDiffSummaryJSON(s importer.Summary, t *DiffTally, diffPath string) diffS
 			Create: t.Plan[importer.Missing], Update: t.Plan[importer.Differs], Unchanged: t.Plan[importer.Same],
 			Inactive: t.Plan[importer.Inactive], InvalidOrDuplicate: s.Counts[importer.Invalid] + s.Counts[importer.Duplicate],
 		},
-		Differences:     t.Fields,
-		SizeNotCompared: t.SizeUnknown,
-		Refused:         t.Refused,
-		Unchecked:       t.Unchecked,
-		Requests:        s.Requests,
-		ElapsedSeconds:  round3(s.Elapsed.Seconds()),
-		RatePerSecond:   round3(s.Rate()),
-		Started:         s.Started.UTC().Format(time.RFC3339),
-		Finished:        s.Started.Add(s.Elapsed).UTC().Format(time.RFC3339),
-		Stopped:         s.Stopped,
-		Diff:            diffPath,
-		OK:              s.DiffOK(),
+		Differences:       t.Fields,
+		SizeNotCompared:   t.SizeUnknown,
+		Refused:           t.Refused,
+		Unchecked:         t.Unchecked,
+		Requests:          s.Requests,
+		ElapsedSeconds:    round3(s.Elapsed.Seconds()),
+		RequestsPerSecond: round3(s.Rate()),
+		Started:           s.Started.UTC().Format(time.RFC3339),
+		Finished:          s.Started.Add(s.Elapsed).UTC().Format(time.RFC3339),
+		Stopped:           s.Stopped,
+		Diff:              diffPath,
+		OK:                s.DiffOK(),
 	}
 }
 
@@ -218,7 +218,7 @@ func newDiffSummaryJSON(s importer.Summary, t *DiffTally, diffPath string) diffS
 // included), plan (create, update, unchanged, inactive,
 // invalidOrDuplicate), differences by field, sizeNotCompared,
 // refusedFieldRows, resultsNotInInput, requests, elapsedSeconds,
-// ratePerSecond, started, finished, stopped, diff (the diff file) and ok
+// requestsPerSecond, started, finished, stopped, diff (the diff file) and ok
 // (every valid row same: see importer.Summary.DiffOK).
 func WriteDiffSummaryJSON(path string, s importer.Summary, t *DiffTally, diffPath string) error {
 	data, err := json.MarshalIndent(newDiffSummaryJSON(s, t, diffPath), "", "  ")

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +29,14 @@ import (
 // that has the ErrorColumn), so the same values are sent. A workbook (a
 // path ending in .xlsx) holds every cell as text, which no spreadsheet
 // runs, so its cells are written as they are.
+//
+// Skipped rows are not in it: nothing is wrong with them, and they belong
+// to the record that --resume carries on from (importing them from this
+// file would send them outside that record). Rows created without some
+// extended fields (created_with_warnings, 91016/91017) are in it with that
+// reason: once the org's catalogue has the fields, importing the file with
+// --on-conflict update completes them. A run with nothing to fix leaves no
+// file (and removes the one an earlier run left at the path).
 type FailedOut struct {
 	path   string
 	f      *os.File
@@ -37,8 +47,11 @@ type FailedOut struct {
 	errCol int      // where the reason goes
 	dryRun bool
 	n      int
-	unread []int // rows that could not be parsed, so cannot be copied
-	rec    []string
+	// skipped counts the rows left for a resume; partial, the rows
+	// created without some extended fields.
+	skipped, partial int
+	unread           []int // rows that could not be parsed, so cannot be copied
+	rec              []string
 }
 
 // CreateFailedOut creates the file at path for an input with the given
@@ -53,19 +66,24 @@ func CreateFailedOut(path string, header []string, errCol int, delimiter rune, d
 		fo.errCol = len(head)
 		head = append(head, importer.ErrorColumn)
 	}
+	// Created now, so that a path that cannot be written stops the run
+	// before anything is sent. os.Create's 0666 under the umask: never an
+	// execute bit (excelize's SaveAs would create it 0777).
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	fo.f = f
 	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
-		xw, err := newXLSXOut(path, head)
+		xw, err := newXLSXOut(f, head)
 		if err != nil {
+			f.Close()
 			return nil, err
 		}
 		fo.xw = xw
 		return fo, nil
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	fo.f, fo.bw = f, bufio.NewWriter(f)
+	fo.bw = bufio.NewWriter(f)
 	// A byte-order mark makes Excel read the file as UTF-8.
 	fo.bw.WriteString("\ufeff")
 	fo.cw = csv.NewWriter(fo.bw)
@@ -82,7 +100,7 @@ func (fo *FailedOut) needsFixing(s importer.Status) bool {
 		return s != importer.Valid
 	}
 	switch s {
-	case importer.Created, importer.CreatedWithWarnings, importer.Exists, importer.Updated:
+	case importer.Created, importer.Exists, importer.Updated, importer.Skipped:
 		return false
 	}
 	return true
@@ -90,6 +108,12 @@ func (fo *FailedOut) needsFixing(s importer.Status) bool {
 
 // Write adds r's row when it needs fixing.
 func (fo *FailedOut) Write(r importer.Result) error {
+	switch r.Status {
+	case importer.Skipped:
+		fo.skipped++
+	case importer.CreatedWithWarnings:
+		fo.partial++
+	}
 	if !fo.needsFixing(r.Status) {
 		return nil
 	}
@@ -101,6 +125,12 @@ func (fo *FailedOut) Write(r importer.Result) error {
 	rec := append(fo.rec[:0], r.Cells...)
 	for len(rec) < max(fo.width, fo.errCol+1) {
 		rec = append(rec, "")
+	}
+	if fo.errCol == fo.width && len(r.Cells) > fo.width {
+		// A row with more cells than the header: the reason goes in
+		// its column and the extra cells after it, all kept for the
+		// user to see what went wrong.
+		rec = slices.Insert(rec, fo.errCol, "")
 	}
 	rec[fo.errCol] = reason(r)
 	fo.rec = rec
@@ -132,10 +162,24 @@ func reason(r importer.Result) string {
 	return b.String()
 }
 
-// Close finishes the file.
+// Close finishes the file, or removes it when it holds no row.
 func (fo *FailedOut) Close() error {
+	if fo.n == 0 {
+		err := fo.f.Close()
+		if fo.xw != nil {
+			fo.xw.f.Close()
+		}
+		if e := os.Remove(fo.path); err == nil {
+			err = e
+		}
+		return err
+	}
 	if fo.xw != nil {
-		return fo.xw.close()
+		err := fo.xw.close()
+		if e := fo.f.Close(); err == nil {
+			err = e
+		}
+		return err
 	}
 	fo.cw.Flush()
 	err := fo.cw.Error()
@@ -151,6 +195,16 @@ func (fo *FailedOut) Close() error {
 // Describe says what the file holds, for the end of a run.
 func (fo *FailedOut) Describe() string {
 	s := fmt.Sprintf("%s to fix written to %s", importer.Plural(fo.n, "row"), fo.path)
+	if fo.n == 0 {
+		s = "no rows to fix; " + fo.path + " not written"
+	}
+	if fo.partial > 0 {
+		s += fmt.Sprintf("; %s created without some extended fields %s in it: once the org has the fields, import it with --on-conflict update to complete them",
+			importer.Plural(fo.partial, "row"), isAre(fo.partial))
+	}
+	if fo.skipped > 0 {
+		s += fmt.Sprintf("; %s left for --resume, not in it", importer.Plural(fo.skipped, "skipped row"))
+	}
 	if len(fo.unread) > 0 {
 		rows := fo.unread[:min(len(fo.unread), 10)]
 		s += fmt.Sprintf("; %s could not be parsed and so cannot be copied into it (fix them in the original file): %v",
@@ -166,16 +220,16 @@ type xlsxOut struct {
 	sw  *excelize.StreamWriter
 	row int
 	buf []any
-	to  string
+	to  io.Writer
 }
 
-func newXLSXOut(path string, header []string) (*xlsxOut, error) {
+func newXLSXOut(to io.Writer, header []string) (*xlsxOut, error) {
 	f := excelize.NewFile()
 	sw, err := f.NewStreamWriter("Sheet1")
 	if err != nil {
 		return nil, err
 	}
-	x := &xlsxOut{f: f, sw: sw, to: path}
+	x := &xlsxOut{f: f, sw: sw, to: to}
 	return x, x.write(header)
 }
 
@@ -196,10 +250,17 @@ func (x *xlsxOut) write(cells []string) error {
 func (x *xlsxOut) close() error {
 	err := x.sw.Flush()
 	if err == nil {
-		err = x.f.SaveAs(x.to)
+		_, err = x.f.WriteTo(x.to)
 	}
 	if e := x.f.Close(); err == nil {
 		err = e
 	}
 	return err
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }

@@ -72,7 +72,7 @@ func TestOutputsFollowTheUmask(t *testing.T) {
 	r.Early(importer.Result{Row: 3, Status: importer.Created})
 	r.Write(importer.Result{Row: 2, Status: importer.Created})
 	r.sync()
-	files := []string{out, out + ".meta", out + ".lock", out + ".journal"}
+	files := []string{out, out + ".meta", out + ".lock", out + ".journal"} // the .lock is there while held
 	sum := filepath.Join(dir, "s.json")
 	if err := WriteSummaryJSON(sum, importer.Summary{Started: time.Now()}, out); err != nil {
 		t.Fatal(err)

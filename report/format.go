@@ -9,11 +9,26 @@ import (
 // formatRate renders a rate given per second. Below ten a second it is
 // shown per minute, the unit API quotas are given in (often 100/min, which
 // is 1.7/s and reads better as 100.0/min).
-func formatRate(perSecond float64) string {
+func formatRate(perSecond float64) string { return formatRateIn(perSecond, rateUnit(perSecond)) }
+
+// rateUnit is the unit a rate reads best in: "s" from 10 a second, else
+// "min".
+func rateUnit(perSecond float64) string {
 	if perSecond >= 10 {
-		return strconv.FormatFloat(perSecond, 'f', 1, 64) + "/s"
+		return "s"
 	}
-	return strconv.FormatFloat(perSecond*60, 'f', 1, 64) + "/min"
+	return "min"
+}
+
+// formatRateIn renders a rate in unit ("s" or "min"; "" chooses).
+func formatRateIn(perSecond float64, unit string) string {
+	switch unit {
+	case "s":
+		return strconv.FormatFloat(perSecond, 'f', 1, 64) + "/s"
+	case "min":
+		return strconv.FormatFloat(perSecond*60, 'f', 1, 64) + "/min"
+	}
+	return formatRate(perSecond)
 }
 
 // formatDuration renders d as precisely as a reader cares about: "350ms",

@@ -7,6 +7,10 @@ import (
 	"os"
 )
 
+// removeLockOnUnlock: elsewhere an open file may not be removable, so the
+// lock file stays (and is reused by the next run).
+const removeLockOnUnlock = false
+
 // openLock refuses a symbolic link in place of the lock file, so that one
 // planted there cannot make a run write to the file it names.
 func openLock(name string) (*os.File, error) {

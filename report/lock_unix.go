@@ -9,6 +9,9 @@ import (
 	"syscall"
 )
 
+// removeLockOnUnlock: a Unix file can be removed while open and locked.
+const removeLockOnUnlock = true
+
 // openLock opens the lock file without following a symbolic link: one
 // planted in its place must not make a run write to the file it names.
 func openLock(name string) (*os.File, error) {

@@ -43,11 +43,10 @@ type problemRow struct {
 }
 
 const (
-	maxKinds      = 30
-	rowsShown     = 5
-	kindsShown    = 10
-	valueLength   = 40
-	messageLength = 100
+	maxKinds    = 30
+	rowsShown   = 3
+	kindsShown  = 10
+	valueLength = 40
 )
 
 // valuePattern finds the parts of a message that belong to the row: quoted
@@ -57,9 +56,11 @@ var valuePattern = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|\b\d+(?:[.,]\d+)*\b`)
 // NewProblems returns an empty table.
 func NewProblems() *Problems { return &Problems{kinds: map[string]*problemKind{}} }
 
-// Add counts one row, if it needs attention.
+// Add counts one row, if it needs attention. A skipped row does not: the
+// run stopped before it, nothing is wrong with it, and the summary counts
+// it apart (a resume sends it).
 func (p *Problems) Add(r importer.Result) {
-	if r.Status.OK() && len(r.Warnings) == 0 {
+	if r.Status.OK() && len(r.Warnings) == 0 || r.Status == importer.Skipped {
 		return
 	}
 	parts, values := splitValues(problemText(r), r.ExternalID)
@@ -139,13 +140,20 @@ func splitValues(msg, id string) (parts, values []string) {
 // Print writes the table, most frequent kinds first, for example
 //
 //	Problems by kind (the first rows of each, with their own values):
-//	  invalid        3  maxGroupSize: … is not a whole number
-//	                    row 7 FLT-7 "12.5" · row 398 FLT-398 "abc" · row 592 FLT-592 "1,5"
-//	  conflict       2  1633 Group external Id … already exists
-//	                    row 52 MIG-00050 · row 53 MIG-00051
+//	  invalid   3  maxGroupSize: … is not a whole number
+//	               row 7, FLT-7: "12.5" is not a whole number
+//	               row 398, FLT-398: "abc" is not a whole number
+//	               row 592, FLT-592: "1,5" is not a whole number
+//	  conflict  2  1633 Group external Id … already exists
+//	               row 52, MIG-00050
+//	               row 53, MIG-00051
 //
-// Values every row of a kind shares stay in the message.
-func (p *Problems) Print(w io.Writer) {
+// Values every row of a kind shares stay in the message; each example row
+// reads on its own: its message from its first value of its own. width is
+// the terminal's columns, to wrap the lines to; 0 (not a terminal: a file,
+// a pipe, a log) wraps nothing and cuts nothing, so that a log holds every
+// word.
+func (p *Problems) Print(w io.Writer, width int) {
 	if len(p.order) == 0 {
 		return
 	}
@@ -158,31 +166,72 @@ func (p *Problems) Print(w io.Writer) {
 		countWidth = max(countWidth, len(strconv.Itoa(k.count)))
 	}
 	indent := strings.Repeat(" ", 2+statusWidth+2+countWidth+2)
-	var b strings.Builder
-	b.WriteString("Problems by kind (the first rows of each, with their own values):\n")
+	if width > 0 && width-len(indent) < 30 {
+		// A narrow terminal: the text goes under the status instead.
+		indent = "    "
+	}
+	lw := lineWrapper{b: new(strings.Builder), width: width}
+	lw.line("", "Problems by kind (the first rows of each, with their own values):")
 	for i, key := range keys {
 		if i == kindsShown {
-			fmt.Fprintf(&b, "  ... and %d more kinds; see the results file\n", len(keys)-kindsShown)
+			lw.line("  ", fmt.Sprintf("... and %d more kinds; see the results file", len(keys)-kindsShown))
 			break
 		}
 		k := p.kinds[key]
-		fmt.Fprintf(&b, "  %-*s  %*d  %s\n", statusWidth, k.status, countWidth, k.count, k.message())
-		b.WriteString(indent)
-		for j, r := range k.rows {
-			if j > 0 {
-				b.WriteString(" · ")
-			}
-			b.WriteString(k.describe(r))
+		head := fmt.Sprintf("  %-*s  %*d  ", statusWidth, k.status, countWidth, k.count)
+		if len(head) > len(indent) {
+			lw.line("", strings.TrimRight(head, " "))
+			lw.line(indent, k.message())
+		} else {
+			lw.lineAfter(head, indent, k.message())
+		}
+		for _, r := range k.rows {
+			lw.line(indent, k.describe(r, width > 0))
 		}
 		if more := k.count - len(k.rows); more > 0 {
-			fmt.Fprintf(&b, " · and %d more", more)
+			lw.line(indent, fmt.Sprintf("and %d more", more))
 		}
-		b.WriteByte('\n')
 	}
 	if p.other > 0 {
-		fmt.Fprintf(&b, "  (%s of other kinds; see the results file)\n", importer.Plural(p.other, "more row"))
+		lw.line("  ", fmt.Sprintf("(%s of other kinds; see the results file)", importer.Plural(p.other, "more row")))
 	}
-	_, _ = io.WriteString(w, b.String())
+	_, _ = io.WriteString(w, lw.b.String())
+}
+
+// lineWrapper writes lines of text after an indent, wrapped at spaces to
+// width columns (0: not wrapped); a continuation is indented two more.
+type lineWrapper struct {
+	b     *strings.Builder
+	width int
+}
+
+func (lw lineWrapper) line(indent, text string) { lw.lineAfter(indent, indent, text) }
+
+// lineAfter writes text after first (the start of its first line) and
+// indent (the start of the lines it wraps onto).
+func (lw lineWrapper) lineAfter(first, indent, text string) {
+	lw.b.WriteString(first)
+	col := len([]rune(first))
+	if lw.width <= 0 {
+		lw.b.WriteString(text + "\n")
+		return
+	}
+	more := indent + "  "
+	for i, word := range strings.Split(text, " ") {
+		n := len([]rune(word))
+		if i > 0 {
+			if col+1+n > lw.width && col > len(more) {
+				lw.b.WriteString("\n" + more)
+				col = len(more)
+			} else {
+				lw.b.WriteByte(' ')
+				col++
+			}
+		}
+		lw.b.WriteString(word)
+		col += n
+	}
+	lw.b.WriteByte('\n')
 }
 
 func (k *problemKind) message() string {
@@ -200,20 +249,38 @@ func (k *problemKind) message() string {
 			}
 		}
 	}
-	return clip(b.String(), messageLength)
+	return b.String()
 }
 
-func (k *problemKind) describe(r problemRow) string {
+// describe is one example row: "row 27, FLEET-00024" and, when the row has
+// values of its own beyond its id, its message from the first of them:
+// `row 27, FLEET-00024: "30.000" could be 30 or 30000`. clipValues cuts a
+// long value, on a terminal only.
+func (k *problemKind) describe(r problemRow, clipValues bool) string {
 	s := "row " + strconv.Itoa(r.row)
 	if r.id != "" {
-		s += " " + clip(r.id, valueLength)
+		s += ", " + r.id
 	}
+	from := -1
 	for i, v := range r.values {
 		if !k.same[i] && v != r.id {
-			s += " " + clip(v, valueLength)
+			from = i
+			break
 		}
 	}
-	return s
+	if from < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := from; i < len(r.values); i++ {
+		v := r.values[i]
+		if clipValues {
+			v = clip(v, valueLength)
+		}
+		b.WriteString(v)
+		b.WriteString(k.parts[i+1])
+	}
+	return s + ": " + strings.TrimSpace(strings.TrimRight(b.String(), ".;, "))
 }
 
 func clip(s string, n int) string {

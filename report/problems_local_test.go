@@ -17,7 +17,7 @@ func TestProblemsShowLocalWarningsWithoutACode(t *testing.T) {
 	p.Add(importer.Result{Row: 9, ExternalID: "F-9", Status: importer.Created, Warnings: []importer.Notice{
 		{Code: 91016, Message: "Extended field name tier2 is invalid."}, {Message: "extended field tier2 was not saved"}}})
 	var b strings.Builder
-	p.Print(&b)
+	p.Print(&b, 0)
 	got := squeeze(b.String())
 	for _, want := range []string{
 		"valid 1 externalId differs from row 2's only in letter case or Unicode form",

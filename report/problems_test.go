@@ -26,16 +26,20 @@ func TestProblemsKeepEachRowsOwnValues(t *testing.T) {
 	add(61, "BIG-2", importer.Invalid, 0, "maxGroupSize: 50000 is over the org's limit of 30000 (--max-group-size)")
 	add(70, "W-1", importer.CreatedWithWarnings, 0, "", importer.Notice{Code: 91016, Message: "Extended field name tier2 is invalid."})
 	var b strings.Builder
-	p.Print(&b)
+	p.Print(&b, 0)
 	got := b.String()
 	for _, want := range []string{
 		"invalid              3  maxGroupSize: … is not a whole number\n",
-		`row 7 FLT-7 "12.5" · row 398 FLT-398 "abc" · row 592 FLT-592 "1,5"`,
+		`row 7, FLT-7: "12.5" is not a whole number`,
+		`row 398, FLT-398: "abc" is not a whole number`,
+		`row 592, FLT-592: "1,5" is not a whole number`,
 		"conflict             2  1633 Group external Id … already exists\n",
-		"row 52 MIG-00050 · row 53 MIG-00051\n",
+		"row 52, MIG-00050\n",
+		"row 53, MIG-00051\n",
 		// The limit every row shares stays in the message.
 		"invalid              2  maxGroupSize: … is over the org's limit of 30000 (--max-group-size)\n",
-		"row 60 BIG-1 40000 · row 61 BIG-2 50000\n",
+		"row 60, BIG-1: 40000 is over the org's limit of 30000 (--max-group-size)\n",
+		"row 61, BIG-2: 50000 is over the org's limit of 30000 (--max-group-size)\n",
 		// Lost extended fields are a problem even on a created row.
 		"created_with_warnings  1  91016 Extended field name tier2 is invalid.\n",
 	} {
@@ -48,7 +52,7 @@ func TestProblemsKeepEachRowsOwnValues(t *testing.T) {
 	}
 	// No row is shown with another's value.
 	for _, line := range strings.Split(got, "\n") {
-		if strings.Contains(line, "row 398") && strings.Contains(line, "row 398 FLT-398 \"12.5\"") {
+		if strings.Contains(line, "row 398") && strings.Contains(line, "\"12.5\"") {
 			t.Errorf("row 398 shown with row 7's value: %s", line)
 		}
 	}
@@ -62,11 +66,12 @@ func ExampleProblems() {
 	p.Add(importer.Result{Row: 7, ExternalID: "FLT-7", Status: importer.Invalid, Message: `maxGroupSize: "12.5" is not a whole number`})
 	p.Add(importer.Result{Row: 398, ExternalID: "FLT-398", Status: importer.Invalid, Message: `maxGroupSize: "abc" is not a whole number`})
 	p.Add(importer.Result{Row: 52, ExternalID: "MIG-00050", Status: importer.Conflict, Code: 1633, Message: "Group external Id MIG-00050 already exists"})
-	p.Print(os.Stdout)
+	p.Print(os.Stdout, 0)
 	// Output:
 	// Problems by kind (the first rows of each, with their own values):
 	//   invalid   2  maxGroupSize: … is not a whole number
-	//                row 7 FLT-7 "12.5" · row 398 FLT-398 "abc"
+	//                row 7, FLT-7: "12.5" is not a whole number
+	//                row 398, FLT-398: "abc" is not a whole number
 	//   conflict  1  1633 Group external Id MIG-00050 already exists
-	//                row 52 MIG-00050
+	//                row 52, MIG-00050
 }

@@ -85,6 +85,9 @@ type Progress struct {
 	sentBytes int64 // input consumed by those rows
 	failed    int64 // rows sent that ended failed: their last failure was not retried
 	counts    map[importer.Status]int64
+	// unit is the rate's unit, "s" or "min", chosen once and kept, so
+	// that a rate near the boundary does not flip between the two.
+	unit string
 
 	draw    sync.Mutex               // held while writing to out, and around every use of bar
 	bar     *progressbar.ProgressBar // draws the frames; nil until the first
@@ -153,7 +156,9 @@ func (p *Progress) Observe(r importer.Result) {
 	p.mu.Lock()
 	p.rows++
 	p.counts[r.Status]++
-	if r.Offset > p.offset {
+	// A skipped row was not done: the run stopped before it. Counting
+	// its bytes would make the share done leap at a stop.
+	if r.Offset > p.offset && r.Status != importer.Skipped {
 		if !r.Kept {
 			p.sentBytes += r.Offset - p.offset
 		}
@@ -333,7 +338,7 @@ func (p *Progress) printLine() {
 }
 
 // StatusJSON renders a status line as one JSON log record: time, level,
-// msg "progress", rows, counts (every status seen), ratePerSecond (rows
+// msg "progress", rows, counts (every status seen), rowsPerSecond (rows
 // sent by this run), retries and throttled (with Traffic), pacePerSecond
 // (with Pace, when not unlimited), heldSeconds (while a 429 holds the run)
 // and, when the input's size is known, donePercent and etaSeconds.
@@ -345,7 +350,7 @@ func (p *Progress) StatusJSON() []byte {
 		Msg           string           `json:"msg"`
 		Rows          int64            `json:"rows"`
 		Counts        map[string]int64 `json:"counts"`
-		RatePerSecond float64          `json:"ratePerSecond"`
+		RowsPerSecond float64          `json:"rowsPerSecond"`
 		Retries       *int64           `json:"retries,omitempty"`
 		Throttled     *int64           `json:"throttled,omitempty"`
 		PacePerSecond *float64         `json:"pacePerSecond,omitempty"`
@@ -359,7 +364,7 @@ func (p *Progress) StatusJSON() []byte {
 		}
 	}
 	if s.elapsed > 0 {
-		doc.RatePerSecond = math.Round(s.perSecond()*1000) / 1000
+		doc.RowsPerSecond = math.Round(s.perSecond()*1000) / 1000
 	}
 	if s.traffic {
 		doc.Retries, doc.Throttled = &s.retries, &s.throttled
@@ -415,7 +420,7 @@ func (p *Progress) Status() string {
 		b.WriteString(" retries=" + strconv.FormatInt(s.retries, 10) + " throttled=" + strconv.FormatInt(s.throttled, 10))
 	}
 	if s.pace > 0 && !math.IsInf(s.pace, 1) {
-		b.WriteString(" pace=" + formatRate(s.pace))
+		b.WriteString(" pace=" + formatRateIn(s.pace, s.unit))
 	}
 	if s.held > 0 {
 		b.WriteString(" held=" + formatDuration(s.held))
@@ -459,6 +464,7 @@ type snapshot struct {
 	retries, throttled int64
 	pace               float64       // 0 when unknown
 	held               time.Duration // 0 when not held
+	unit               string        // the rate's unit; "" until chosen
 }
 
 func (p *Progress) snapshot() snapshot {
@@ -488,6 +494,17 @@ func (p *Progress) snapshot() snapshot {
 		pace:      pace,
 		held:      held,
 	}
+	if p.unit == "" {
+		// From the pace asked for when there is one, else from the
+		// first rate seen; then kept.
+		switch r := s.perSecond(); {
+		case pace > 0 && !math.IsInf(pace, 1):
+			p.unit = rateUnit(pace)
+		case r > 0:
+			p.unit = rateUnit(r)
+		}
+	}
+	s.unit = p.unit
 	if t := p.opts.Traffic; t != nil {
 		s.traffic = true
 		s.throttled = t.Throttled.Load()
@@ -513,7 +530,7 @@ func (s snapshot) perSecond() float64 {
 }
 
 // rate is perSecond as people read it.
-func (s snapshot) rate() string { return formatRate(s.perSecond()) }
+func (s snapshot) rate() string { return formatRateIn(s.perSecond(), s.unit) }
 
 // showPace reports whether the pacer's rate is worth showing: once the
 // server answered 429, the pace is what explains the rate.
@@ -592,7 +609,7 @@ func (s snapshot) items(opts ProgressOptions) []item {
 	if s.held > 0 {
 		items = append(items, item{text: "held " + formatDuration(s.held) + " by 429", rank: 2})
 	} else if s.showPace() {
-		items = append(items, item{text: "pace " + formatRate(s.pace), rank: 2})
+		items = append(items, item{text: "pace " + formatRateIn(s.pace, s.unit), rank: 2})
 	}
 	if eta, ok := s.eta(); ok {
 		items = append(items, item{text: "eta " + formatDuration(eta), rank: 0})

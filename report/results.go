@@ -26,8 +26,8 @@ import (
 //	RESULTS.journal  rows that finished while an earlier row was still in
 //	                 flight, so that a crash does not lose them
 //
-// A run that ends, however it ends, leaves only RESULTS, its .meta and the
-// .lock, except one whose RESULTS was deleted, moved or replaced under it:
+// A run that ends, however it ends, leaves only RESULTS and its .meta (and,
+// where an open file cannot be removed, the .lock), except one whose RESULTS was deleted, moved or replaced under it:
 // that one leaves its record in a rescue file (see LostError). A run that is killed may leave .partial and .journal; the next
 // resume merges them into RESULTS before anything else.
 const (

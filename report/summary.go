@@ -29,11 +29,16 @@ func PrintSummary(w io.Writer, s importer.Summary, resultsPath string) {
 		label string
 		n     int // right-aligned when numeric
 		text  string
+		note  string // after the number
 	}
 	var lines []line
 	for _, st := range summaryStatuses(s.Counts) {
 		if n := s.Counts[st]; n != 0 {
-			lines = append(lines, line{label: string(st), n: n})
+			l := line{label: string(st), n: n}
+			if st == importer.Skipped && !s.DryRun {
+				l.note = "not sent: the run stopped before them"
+			}
+			lines = append(lines, l)
 		}
 	}
 	lines = append(lines,
@@ -62,7 +67,9 @@ func PrintSummary(w io.Writer, s importer.Summary, resultsPath string) {
 	}
 	b.WriteString(":\n")
 	for _, l := range lines {
-		if l.text == "" {
+		if l.text == "" && l.note != "" {
+			fmt.Fprintf(&b, "  %-*s  %*d  (%s)\n", labelWidth, l.label, numWidth, l.n, l.note)
+		} else if l.text == "" {
 			fmt.Fprintf(&b, "  %-*s  %*d\n", labelWidth, l.label, numWidth, l.n)
 		} else {
 			fmt.Fprintf(&b, "  %-*s  %s\n", labelWidth, l.label, l.text)
@@ -98,19 +105,31 @@ func summaryStatuses(counts map[importer.Status]int) []importer.Status {
 
 // summaryJSON is the document WriteSummaryJSON writes.
 type summaryJSON struct {
-	Rows           int           `json:"rows"`
-	Counts         orderedCounts `json:"counts"`
-	Requests       int           `json:"requests"`
-	Retries        int           `json:"retries"`
-	Throttled      int           `json:"throttled"`
-	ElapsedSeconds float64       `json:"elapsedSeconds"`
-	RatePerSecond  float64       `json:"ratePerSecond"`
-	Started        string        `json:"started"`
-	Finished       string        `json:"finished"`
-	DryRun         bool          `json:"dryRun"`
-	Stopped        string        `json:"stopped"`
-	Results        string        `json:"results"`
-	OK             bool          `json:"ok"`
+	Rows              int           `json:"rows"`
+	Counts            orderedCounts `json:"counts"`
+	Requests          int           `json:"requests"`
+	Retries           int           `json:"retries"`
+	Throttled         int           `json:"throttled"`
+	ElapsedSeconds    float64       `json:"elapsedSeconds"`
+	RequestsPerSecond float64       `json:"requestsPerSecond"`
+	Started           string        `json:"started"`
+	Finished          string        `json:"finished"`
+	DryRun            bool          `json:"dryRun"`
+	Stopped           string        `json:"stopped"`
+	Results           string        `json:"results"`
+	OK                bool          `json:"ok"`
+	// A resumed run: rows and counts cover every row of the input;
+	// keptRows were settled by earlier runs, and thisRun is what this
+	// run did, as requests, retries, throttled and elapsedSeconds are.
+	Resumed  bool     `json:"resumed"`
+	KeptRows int      `json:"keptRows"`
+	ThisRun  *thisRun `json:"thisRun,omitempty"`
+}
+
+// thisRun is the rows a resumed run itself settled.
+type thisRun struct {
+	Rows   int           `json:"rows"`
+	Counts orderedCounts `json:"counts"`
 }
 
 // orderedCounts encodes as a JSON object keyed by status in
@@ -140,9 +159,11 @@ func (c orderedCounts) MarshalJSON() ([]byte, error) {
 
 // WriteSummaryJSON writes the summary of a run as a JSON object to path,
 // for scripts and monitoring: rows, counts of every status (zeros
-// included), requests, elapsedSeconds, ratePerSecond, started and finished
+// included), requests, elapsedSeconds, requestsPerSecond (requests, not rows), started and finished
 // (RFC 3339, UTC), dryRun, stopped ("" when the run finished), results (the
-// results file) and ok (see importer.Summary.OK). The file is replaced
+// results file) and ok (see importer.Summary.OK); then resumed, keptRows
+// and, for a resumed run, thisRun: the rows and counts of this run alone
+// (rows and counts cover every row; requests and time, this run). The file is replaced
 // atomically, so a reader never sees half a document.
 func WriteSummaryJSON(path string, s importer.Summary, resultsPath string) error {
 	data, err := json.MarshalIndent(newSummaryJSON(s, resultsPath), "", "  ")
@@ -183,21 +204,31 @@ func SummaryLine(s importer.Summary, resultsPath string, now time.Time) []byte {
 }
 
 func newSummaryJSON(s importer.Summary, resultsPath string) summaryJSON {
-	return summaryJSON{
-		Rows:           s.Rows,
-		Counts:         orderedCounts{s.Counts},
-		Requests:       s.Requests,
-		Retries:        s.Retries,
-		Throttled:      s.Throttled,
-		ElapsedSeconds: round3(s.Elapsed.Seconds()),
-		RatePerSecond:  round3(s.Rate()),
-		Started:        s.Started.UTC().Format(time.RFC3339),
-		Finished:       s.Started.Add(s.Elapsed).UTC().Format(time.RFC3339),
-		DryRun:         s.DryRun,
-		Stopped:        s.Stopped,
-		Results:        resultsPath,
-		OK:             s.OK(),
+	doc := summaryJSON{
+		Rows:              s.Rows,
+		Counts:            orderedCounts{s.Counts},
+		Requests:          s.Requests,
+		Retries:           s.Retries,
+		Throttled:         s.Throttled,
+		ElapsedSeconds:    round3(s.Elapsed.Seconds()),
+		RequestsPerSecond: round3(s.Rate()),
+		Started:           s.Started.UTC().Format(time.RFC3339),
+		Finished:          s.Started.Add(s.Elapsed).UTC().Format(time.RFC3339),
+		DryRun:            s.DryRun,
+		Stopped:           s.Stopped,
+		Results:           resultsPath,
+		OK:                s.OK(),
 	}
+	if s.Kept != nil {
+		doc.Resumed = true
+		mine := map[importer.Status]int{}
+		for st, n := range s.Counts {
+			mine[st] = n - s.Kept[st]
+			doc.KeptRows += s.Kept[st]
+		}
+		doc.ThisRun = &thisRun{Rows: s.Rows - doc.KeptRows, Counts: orderedCounts{mine}}
+	}
+	return doc
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

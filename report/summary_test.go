@@ -130,13 +130,15 @@ func TestWriteSummaryJSON(t *testing.T) {
   "retries": 0,
   "throttled": 0,
   "elapsedSeconds": 66.123,
-  "ratePerSecond": 1.664,
+  "requestsPerSecond": 1.664,
   "started": "2026-11-25T20:00:00Z",
   "finished": "2026-11-25T20:01:06Z",
   "dryRun": false,
   "stopped": "authorization revoked",
   "results": "results.csv",
-  "ok": false
+  "ok": false,
+  "resumed": false,
+  "keptRows": 0
 }
 `
 	if string(got) != want {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 )
 
 // Exit codes; the README documents them.
@@ -37,6 +38,11 @@ type Env struct {
 	// (http.ProxyFromEnvironment, which never proxies a loopback host, so
 	// tests of a proxy set this).
 	Proxy func(*http.Request) (*url.URL, error)
+	// Program is the program as the user typed it (os.Args[0]), the first
+	// word of every command the tool suggests, so that it pastes: a user
+	// who ran ./bin/groupimport has no groupimport on the PATH. Empty
+	// means "groupimport".
+	Program string
 
 	log *logger
 }
@@ -55,13 +61,31 @@ type exitError struct {
 	err  error
 }
 
+// hinted is an error and the next step to take (the resume command): a
+// line of its own in text, a field of its own in a JSON record.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() + "\n" + h.hint }
+func (h *hinted) Unwrap() error { return h.err }
+
+// withHint is err with hint as its next step; err itself when hint is "".
+func withHint(err error, hint string) error {
+	if hint == "" {
+		return err
+	}
+	return &hinted{err, hint}
+}
+
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 const topUsage = `groupimport loads user groups (fleets) into Capillary from a spreadsheet.
 
 Usage:
-  groupimport import   [flags] FILE   create the groups in FILE ("-" reads stdin)
+  groupimport import   [flags] FILE   create the groups in FILE, CSV or XLSX ("-" reads stdin)
   groupimport validate [flags] FILE   check FILE without sending anything (import --dry-run)
   groupimport diff     [flags] FILE   compare FILE with the server, read-only: what an import would do
   groupimport check    [flags]        read-only preflight of an org: host, TLS, credentials, contract
@@ -69,6 +93,12 @@ Usage:
   groupimport version                 print the version
 
 Run "groupimport COMMAND --help" for a command's flags and examples.
+`
+
+const versionUsage = `Usage: groupimport version
+
+version prints the version of groupimport: the release, or the commit it
+was built from.
 `
 
 // Main runs one command and returns the process exit code.
@@ -86,6 +116,11 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	// every write to stderr is one whole write, under one lock.
 	env.Stderr = &syncWriter{w: env.Stderr}
 	env.log = newLogger(env.Stderr, env.IsTerminal())
+	if len(args) > 0 {
+		// Before the flags are parsed, so that a refused flag is a JSON
+		// record too: a log shipper reads every line.
+		env.log.json = wantsJSONLog(args[1:])
+	}
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, topUsage)
 		return exitUsage
@@ -103,6 +138,10 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	case "sandbox":
 		err = runSandbox(ctx, args[1:], env)
 	case "version", "--version", "-version":
+		if len(args) > 1 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+			fmt.Fprint(env.Stdout, versionUsage)
+			return exitOK
+		}
 		fmt.Fprintln(env.Stdout, "groupimport", versionString(version, debug.ReadBuildInfo))
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(env.Stdout, topUsage)
@@ -127,13 +166,36 @@ func exitCode(err error, log *logger) int {
 		log.errorf("%s", ue.msg)
 		return exitUsage
 	case errors.As(err, &ee):
-		if ee.err != nil && ee.err != errQuiet {
+		if h, ok := ee.err.(*hinted); ok {
+			log.errorHint(h.err.Error(), h.hint)
+		} else if ee.err != nil && ee.err != errQuiet {
 			log.errorf("%v", ee.err)
 		}
 		return ee.code
 	}
 	log.errorf("%v", err)
 	return exitAborted
+}
+
+// wantsJSONLog reports whether args ask for --log-format json, read
+// before the flags are parsed. Only the flag's own spellings count, and
+// nothing after "--".
+func wantsJSONLog(args []string) bool {
+	json := false
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "log-format" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			value = args[i+1]
+		}
+		json = strings.EqualFold(value, "json")
+	}
+	return json
 }
 
 var (

@@ -88,13 +88,32 @@ func runCheck(ctx context.Context, args []string, env *Env) error {
 			return usagef("--save-ext-fields %s already exists; pass --overwrite to replace it", o.saveExt)
 		}
 	}
+	if !o.conn.useSandbox {
+		if _, _, err := credentials(env.Getenv); err != nil {
+			// A checklist still: what is missing, and what could not be
+			// checked without it.
+			host, herr := resolveHost(o.conn.host, o.conn.cluster, o.conn.insecureHTTP)
+			if herr != nil {
+				return herr
+			}
+			o.print(env, host, noCredentials(err))
+			return err
+		}
+	}
 	client, stop, _, err := o.conn.dial(env, 1)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	lines := o.run(ctx, client)
-	failed := false
+	if failed := o.print(env, client.Host(), o.run(ctx, client)); failed {
+		return &exitError{exitAborted, errors.New("check failed: an import would not work; see the lines marked FAIL")}
+	}
+	return nil
+}
+
+// print shows the checklist, as text or JSON, and reports whether a check
+// failed.
+func (o *checkOptions) print(env *Env, host string, lines []checkLine) (failed bool) {
 	for _, l := range lines {
 		failed = failed || l.Status == checkFail
 	}
@@ -103,15 +122,27 @@ func runCheck(ctx context.Context, args []string, env *Env) error {
 			OK     bool        `json:"ok"`
 			Host   string      `json:"host"`
 			Checks []checkLine `json:"checks"`
-		}{!failed, client.Host(), lines}, "", "  ")
+		}{!failed, host, lines}, "", "  ")
 		env.Stdout.Write(append(b, '\n'))
 	} else {
 		printChecklist(env.Stdout, lines)
 	}
-	if failed {
-		return &exitError{exitAborted, errors.New("check failed: an import would not work; see the lines marked FAIL")}
+	return failed
+}
+
+// noCredentials is the checklist of a check run without credentials:
+// nothing is sent, and every check that needs them is skipped.
+func noCredentials(err error) []checkLine {
+	detail := err.Error()
+	if strings.HasPrefix(detail, "no credentials") {
+		detail = "none in the environment: CAP_TILL, CAP_PASSWORD, CAP_CLIENT_KEY and CAP_CLIENT_SECRET (and their _FILE forms) are unset"
 	}
-	return nil
+	lines := []checkLine{{Name: "credentials", Status: checkFail, Detail: detail,
+		Fix: "export CAP_TILL and CAP_PASSWORD (or CAP_PASSWORD_FILE), or CAP_CLIENT_KEY and CAP_CLIENT_SECRET (or CAP_CLIENT_SECRET_FILE)"}}
+	for _, n := range []string{"dns", "tls", "lookup contract", "server clock", "request ids", "rate limits", "extended fields"} {
+		lines = append(lines, checkLine{Name: n, Status: checkSkip, Detail: "not checked: no credentials, so nothing was sent"})
+	}
+	return lines
 }
 
 func fsSet(fs *flag.FlagSet, name string) bool {

@@ -187,7 +187,7 @@ func (o *diffOptions) finishDiff(env *Env, sum importer.Summary, tally *report.D
 	case runErr != nil:
 		hint := ""
 		if !o.useSandbox && !errors.Is(runErr, capillary.ErrUnauthorized) {
-			hint = "to carry on, run: " + resumeCommand(o.command, o.args)
+			hint = "to carry on, run: " + resumeCommand(env.Program, o.command, o.args)
 		}
 		return exitFor(sum, runErr, hint)
 	case !sum.DiffOK():

@@ -22,6 +22,12 @@ type display struct {
 	failedOut *report.FailedOut
 	problems  *report.Problems
 	progress  *report.Progress
+	kept      map[importer.Status]int // a resumed run: the rows kept, by status
+	// mayBeOurs counts, in the default mode (report), the rows that
+	// ended exists: a first attempt of theirs failed, and the group
+	// found may be the one it made, so they are not called conflict
+	// as the other rows whose group was there before are.
+	mayBeOurs int
 }
 
 // start shows progress and returns the run's sink: every row goes to the
@@ -50,7 +56,17 @@ func (d *display) start(o *importOptions, env *Env, size int64, write func(impor
 			env.log.warnf("server answered 429 (every request held %s): pace cut from %s to %s", formatHold(c.Hold), paceText(c.From), paceText(c.To))
 		})
 	}
+	if o.resume {
+		d.kept = map[importer.Status]int{}
+	}
+	reportMode := !o.dryRun && o.onConflict.value == string(importer.ConflictReport)
 	return func(r importer.Result) error {
+		if r.Kept && d.kept != nil {
+			d.kept[r.Status]++
+		}
+		if reportMode && !r.Kept && r.Status == importer.Exists {
+			d.mayBeOurs++
+		}
 		if d.progress != nil {
 			d.progress.Observe(r)
 		}
@@ -89,6 +105,7 @@ func (d *display) stop(env *Env, sum *importer.Summary) {
 		d.progress.Finish()
 	}
 	env.log.setThrough(nil)
+	sum.Kept = d.kept
 	if d.traffic != nil {
 		sum.Throttled = int(d.traffic.Throttled.Load())
 		// Every 429 and failed answer is sent again, but the last failure
@@ -103,12 +120,27 @@ func (d *display) summary(env *Env, sum importer.Summary, out string) {
 	if env.log.json {
 		env.Stderr.Write(report.SummaryLine(sum, out, time.Now()))
 	} else {
-		d.problems.Print(env.Stderr)
+		width := 0
+		if env.IsTerminal() {
+			width = env.Width()
+		}
+		d.problems.Print(env.Stderr, width)
 		report.PrintSummary(env.Stderr, sum, out)
 	}
 	if d.failedOut != nil {
 		env.log.infof("%s", d.failedOut.Describe())
 	}
+	if d.mayBeOurs > 0 && sum.Counts[importer.Conflict] > 0 {
+		env.log.infof("%s ended exists, not conflict: a first attempt of %s failed (5xx or no answer) and the group found may be the one it made, which the API cannot tell; the rows whose group was there before are conflict. --on-conflict lookup makes every matching row exists",
+			importer.Plural(d.mayBeOurs, "row"), theirIts(d.mayBeOurs))
+	}
+}
+
+func theirIts(n int) string {
+	if n == 1 {
+		return "its"
+	}
+	return "theirs"
 }
 
 // unknownColumns names the ignored columns in one phrase.
@@ -130,11 +162,14 @@ func isAre(n int) string {
 	return "are"
 }
 
-// resumeCommand is the command line as given, with --resume added and
-// --overwrite (which would throw the record away) taken out, quoted for a
-// POSIX shell so that it can be pasted.
-func resumeCommand(command string, args []string) string {
-	words := []string{"groupimport", command}
+// resumeCommand is the command line as given, from the program as typed,
+// with --resume added and --overwrite (which would throw the record away)
+// taken out, quoted for a POSIX shell so that it can be pasted.
+func resumeCommand(program, command string, args []string) string {
+	if program == "" {
+		program = "groupimport"
+	}
+	words := []string{program, command}
 	has := false
 	for i, a := range args {
 		if a == "--" {

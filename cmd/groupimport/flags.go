@@ -59,12 +59,31 @@ func parseFlags(fs *flag.FlagSet, name, usage string, args []string, w io.Writer
 		return nil, errHelp
 	case err != nil:
 		// The flag package names flags with one dash; the help, with two.
-		msg := strings.Replace(err.Error(), "for flag -", "for --", 1)
+		msg := durationHint(fs, err.Error())
+		msg = strings.Replace(msg, "for flag -", "for --", 1)
 		msg = strings.Replace(msg, "flag provided but not defined: -", "unknown flag --", 1)
 		msg = hideURLPassword(msg)
 		return nil, usagef("%s: %s; see groupimport %s --help", name, msg, name)
 	}
 	return pos, nil
+}
+
+// durationHint replaces the flag package's bare "parse error" for a
+// duration flag (--timeout 5) with the format it wants.
+func durationHint(fs *flag.FlagSet, msg string) string {
+	head, ok := strings.CutSuffix(msg, ": parse error")
+	if !ok {
+		return msg
+	}
+	_, name, ok := strings.Cut(head, " for flag -")
+	if f := fs.Lookup(name); ok && f != nil {
+		if g, ok := f.Value.(flag.Getter); ok {
+			if _, ok := g.Get().(time.Duration); ok {
+				return head + ": want a duration such as 30s, 2m or 1m30s (a number needs its unit)"
+			}
+		}
+	}
+	return msg
 }
 
 // rateFlag is --rate: "100/min", "5/s", "6000/h" or "unlimited". It keeps

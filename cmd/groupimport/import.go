@@ -21,8 +21,8 @@ import (
 const importUsage = `Usage: groupimport import [flags] FILE
        groupimport validate [flags] FILE
 
-import creates one user group per row of FILE (CSV with a header row; "-"
-reads stdin) through POST /v2/userGroup2 and writes a results CSV with one
+import creates one user group per row of FILE (CSV or XLSX with a header
+row; "-" reads stdin) through POST /v2/userGroup2 and writes a results CSV with one
 line per row. validate runs the same checks and sends nothing.
 
 Credentials come from the environment only:
@@ -56,6 +56,7 @@ type importOptions struct {
 	rescued                         string   // where the record went when the results file was lost
 	args                            []string // as given, for the resume command
 	command                         string   // import or validate
+	program                         string   // as typed, for the resume command
 }
 
 func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -78,7 +79,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&o.useSandbox, "sandbox", false, "start a local sandbox API on a free loopback port and import into it")
 	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the run's summary as JSON to `FILE`")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress bar or periodic status lines")
-	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing results file, --failed-out file or --summary-json file")
 	fs.StringVar(&o.encoding, "encoding", "", "force the CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
 	fs.Var(&o.delimiter, "delimiter", "force the CSV `DELIMITER`: , ; tab | (default: sniffed from the header line)")
 	fs.StringVar(&o.sheet, "sheet", "", "XLSX: the sheet `NAME` to read (default: the first)")
@@ -86,8 +87,8 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.mapSpec, "map", "", "rename columns: `\"Fleet Code=externalId,Name=groupName,Size=maxGroupSize,Tier=ext.tier\"`")
 	fs.StringVar(&o.format, "format", "", "the input's format, csv or xlsx (default: from its content)")
 	fs.Var(&o.onConflict, "on-conflict", "when a group exists (1633): `report` it as conflict, lookup (exists when it matches the row), or update it to the row (PUT)")
-	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows that did not end created/exists/updated to `FILE`, in the input's columns plus groupimport_error (why), to fix and import alone")
-	fs.StringVar(&o.extFields, "ext-fields", "", "the org's extended-field catalogue `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields): predict 91016/91017 before sending")
+	fs.StringVar(&o.failedOut, "failed-out", "", "write the rows to fix to `FILE`, in the input's columns plus groupimport_error (why), to fix and import alone: every row not created/exists/updated, and the rows created without some extended fields; skipped rows are left for --resume")
+	fs.StringVar(&o.extFields, "ext-fields", "", "the org's extended-field catalogue `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields), or server to read it from the API: predict 91016/91017 before sending")
 	fs.Var(&o.logFormat, "log-format", "stderr messages as `text` or json (one record a line, for log shippers)")
 	fs.BoolVar(&o.resume, "resume", false, "carry on from the results file of an earlier run of the same input: settled rows are kept, the rest are sent")
 	fs.Var(&o.maxErrors, "max-errors", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
@@ -100,7 +101,7 @@ func runImport(ctx context.Context, args []string, env *Env, validateOnly bool) 
 	if validateOnly {
 		name = "validate"
 	}
-	o := importOptions{args: args, command: name}
+	o := importOptions{args: args, command: name, program: env.Program}
 	fs := newFlagSet(name)
 	o.register(fs, env.Getenv)
 	pos, err := parseFlags(fs, name, importUsage, args, env.Stderr)
@@ -174,11 +175,15 @@ func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string
 	if !o.dryRun {
 		e.pace(o, d)
 		origin, kind = o.origin(e), report.KindImport
-		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 	}
 	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin, OnLost: onLost, Kind: kind})
 	if err != nil {
 		return nil, resultsError(err, out)
+	}
+	if !o.dryRun {
+		// Said once the results are taken: a run refused because
+		// another holds them imports nothing.
+		env.log.infof("importing %s into %s at %s with %d workers; results in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 	}
 	for _, n := range results.Notes {
 		env.log.warnf("%s", n)
@@ -259,9 +264,36 @@ func (o *importOptions) finish(env *Env, d *display, sum importer.Summary, runEr
 			env.log.infof("no data rows in %s (--allow-empty: not an error)", displayName(inputPath))
 			return nil
 		}
+		if !o.resume {
+			discardEmpty(out)
+		}
 		return &exitError{exitUsage, fmt.Errorf("no data rows in %s: the file has a header and nothing under it, so nothing was imported; pass --allow-empty where an empty file is normal", displayName(inputPath))}
 	}
 	return exitFor(sum, runErr, hint)
+}
+
+// discardEmpty removes the results of a refused empty input, which hold a
+// header and nothing else, and their record of origin: a refused run
+// leaves no file to mistake for a record. It takes the lock again, so that
+// it removes nothing another run has since taken, and checks under it that
+// the file still holds no row.
+func discardEmpty(out string) {
+	unlock, err := report.Lock(out)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	f, err := os.Open(out)
+	if err != nil {
+		return
+	}
+	rows := 0
+	err = report.ReadResults(f, func(importer.Result) error { rows++; return nil })
+	f.Close()
+	if err == nil && rows == 0 {
+		os.Remove(out)
+		os.Remove(out + ".meta")
+	}
 }
 
 // resumeHint is the command that carries on after a run that left rows to
@@ -275,23 +307,18 @@ func (o *importOptions) resumeHint(sum importer.Summary, runErr error) string {
 	case runErr == nil && sum.Counts[importer.Failed]+sum.Counts[importer.Skipped] == 0:
 		return ""
 	case o.rescued != "":
-		return "to carry on from the rescued record, run: " + resumeCommand(o.command, withOut(o.args, o.rescued))
+		return "to carry on from the rescued record, run: " + resumeCommand(o.program, o.command, withOut(o.args, o.rescued))
 	}
-	return "to carry on, run: " + resumeCommand(o.command, o.args)
+	return "to carry on, run: " + resumeCommand(o.program, o.command, o.args)
 }
 
 // exitFor maps how the run ended to an exit code and a closing hint ("" for
 // none).
 func exitFor(sum importer.Summary, err error, hint string) error {
-	withHint := func(msg string) error {
-		if hint == "" {
-			return errors.New(msg)
-		}
-		return errors.New(msg + "\n" + hint)
-	}
+	exit := func(code int, msg string) error { return &exitError{code, withHint(errors.New(msg), hint)} }
 	switch {
 	case errors.Is(err, importer.ErrInterrupted):
-		return &exitError{exitInterrupted, withHint("interrupted; rows not finished are marked skipped")}
+		return exit(exitInterrupted, "interrupted; rows not finished are marked skipped")
 	case errors.Is(err, capillary.ErrUnauthorized):
 		return &exitError{exitAborted, fmt.Errorf("%w; check CAP_TILL/CAP_PASSWORD or CAP_CLIENT_KEY/CAP_CLIENT_SECRET, and that they belong to this host", err)}
 	case errors.Is(err, importer.ErrInputChanged):
@@ -301,21 +328,21 @@ func exitFor(sum importer.Summary, err error, hint string) error {
 		if hint == "" {
 			then = "run again"
 		}
-		return &exitError{exitAborted, withHint(err.Error() + ". Every row read is in the results; once the file is complete and nothing writes it, " + then)}
+		return exit(exitAborted, err.Error()+". Every row read is in the results; once the file is complete and nothing writes it, "+then)
 	case errors.Is(err, importer.ErrStalled):
-		return &exitError{exitAborted, withHint(err.Error() + " (--stall-timeout); the org's quota may be spent by another job: carry on once it is free")}
+		return exit(exitAborted, err.Error()+" (--stall-timeout); the org's quota may be spent by another job: carry on once it is free")
 	case errors.Is(err, importer.ErrTooManyErrors):
-		return &exitError{exitAborted, withHint(err.Error() + " (--max-errors); see the results for why, fix that, then carry on")}
+		return exit(exitAborted, err.Error()+" (--max-errors); see the results for why, fix that, then carry on")
 	case errors.Is(err, importer.ErrAborted):
-		return &exitError{exitAborted, withHint(err.Error())}
+		return exit(exitAborted, err.Error())
 	case err != nil:
 		return &exitError{exitAborted, err}
 	case !sum.OK() && sum.DryRun && sum.Counts[importer.ValidWithWarnings] > 0 && sum.Counts[importer.ValidWithWarnings] == nonOK(sum):
-		return &exitError{exitRowsFailed, withHint(importer.Plural(sum.Counts[importer.ValidWithWarnings], "row") + " would lose extended fields (valid_with_warnings); see the problems above and the results file")}
+		return exit(exitRowsFailed, importer.Plural(sum.Counts[importer.ValidWithWarnings], "row")+" would lose extended fields (valid_with_warnings); see the problems above and the results file")
 	case !sum.OK() && sum.DryRun:
-		return &exitError{exitRowsFailed, withHint("some rows would not be sent as they are; see the problems above and the results file")}
+		return exit(exitRowsFailed, "some rows would not be sent as they are; see the problems above and the results file")
 	case !sum.OK():
-		return &exitError{exitRowsFailed, withHint("some rows were not created; see the status and message columns of the results")}
+		return exit(exitRowsFailed, "some rows were not created; see the status and message columns of the results")
 	}
 	return nil
 }
@@ -352,6 +379,15 @@ func (o *importOptions) check() error {
 		return usagef("--sandbox imports into a local fake API; drop --host/--cluster")
 	case !o.useSandbox && o.cluster == "":
 		return checkEnvHost(o.host, o.hostSet)
+	case !o.useSandbox:
+		// --cluster: a name it knows, and no --host beside it (CAP_HOST
+		// from the environment gives way to it).
+		host := ""
+		if o.hostSet {
+			host = o.host
+		}
+		_, err := resolveHost(host, o.cluster, o.insecureHTTP)
+		return err
 	}
 	return nil
 }

@@ -41,15 +41,26 @@ func (l *logger) warnf(format string, args ...any)  { l.log("WARN", format, args
 func (l *logger) errorf(format string, args ...any) { l.log("ERROR", format, args...) }
 
 func (l *logger) log(level, format string, args ...any) {
-	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+	l.write(level, strings.TrimSpace(fmt.Sprintf(format, args...)), "")
+}
+
+// errorHint logs an error and the next step to take: in text, the hint is
+// the line after the message; in JSON, a field of its own ("hint").
+func (l *logger) errorHint(msg, hint string) { l.write("ERROR", strings.TrimSpace(msg), hint) }
+
+func (l *logger) write(level, msg, hint string) {
 	if l.json {
 		b, _ := json.Marshal(struct {
 			Time  string `json:"time"`
 			Level string `json:"level"`
 			Msg   string `json:"msg"`
-		}{l.now().UTC().Format(time.RFC3339Nano), level, msg})
+			Hint  string `json:"hint,omitempty"`
+		}{l.now().UTC().Format(time.RFC3339Nano), level, msg, hint})
 		l.w.Write(append(b, '\n'))
 		return
+	}
+	if hint != "" {
+		msg += "\n" + hint
 	}
 	var b strings.Builder
 	if l.stamp {

@@ -15,9 +15,10 @@ import (
 )
 
 func main() {
-	ctx, kill := signalContexts()
+	jsonLog := len(os.Args) > 1 && wantsJSONLog(os.Args[2:])
+	ctx, kill := signalContexts(jsonLog)
 	env := &Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Kill: kill,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Kill: kill, Program: os.Args[0],
 		IsTerminal: func() bool { return report.IsTerminal(os.Stderr) },
 		Width:      func() int { return report.TerminalWidth(os.Stderr) },
 	}
@@ -31,7 +32,10 @@ func main() {
 // stays ignored, as asked. A broken stderr or stdout (| head) must not end
 // the run either: with SIGPIPE ignored, such a write fails with EPIPE, and
 // the writers of messages stop writing (see syncWriter).
-func signalContexts() (graceful, kill context.Context) {
+//
+// Under --log-format json the two notices are JSON records, as every
+// other line of stderr is.
+func signalContexts(jsonLog bool) (graceful, kill context.Context) {
 	graceful, stop := context.WithCancel(context.Background())
 	kill, killNow := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
@@ -41,12 +45,22 @@ func signalContexts() (graceful, kill context.Context) {
 	}
 	signal.Notify(ch, sigs...)
 	signal.Ignore(syscall.SIGPIPE)
+	say := func(msg string) {
+		if jsonLog {
+			l := newLogger(os.Stderr, false)
+			l.json = true
+			l.warnf("%s", msg)
+			return
+		}
+		// On its own line, after the ^C the terminal echoed.
+		fmt.Fprintln(os.Stderr, "\ngroupimport: "+msg)
+	}
 	go func() {
 		<-ch
-		fmt.Fprintln(os.Stderr, "\ngroupimport: stopping: letting requests in flight finish; press Ctrl-C again to stop at once")
+		say("stopping: letting requests in flight finish; press Ctrl-C again to stop at once")
 		stop()
 		<-ch
-		fmt.Fprintln(os.Stderr, "\ngroupimport: stopping now")
+		say("stopping now")
 		killNow()
 	}()
 	return graceful, kill

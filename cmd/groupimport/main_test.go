@@ -28,6 +28,8 @@ type cli struct {
 	stderr bytes.Buffer
 	// proxy, when set, is the proxy every request goes through.
 	proxy func(*http.Request) (*url.URL, error)
+	// program is os.Args[0] as the user typed it; empty means groupimport.
+	program string
 }
 
 func (c *cli) run(t *testing.T, args ...string) int {
@@ -35,11 +37,12 @@ func (c *cli) run(t *testing.T, args ...string) int {
 	c.stdout.Reset()
 	c.stderr.Reset()
 	env := &Env{
-		Stdin:  strings.NewReader(c.stdin),
-		Stdout: &c.stdout,
-		Stderr: &c.stderr,
-		Getenv: func(k string) string { return c.env[k] },
-		Proxy:  c.proxy,
+		Stdin:   strings.NewReader(c.stdin),
+		Stdout:  &c.stdout,
+		Stderr:  &c.stderr,
+		Getenv:  func(k string) string { return c.env[k] },
+		Proxy:   c.proxy,
+		Program: c.program,
 	}
 	return Main(context.Background(), args, env)
 }
