@@ -56,6 +56,12 @@ type Config struct {
 	// Diff, when set, makes the run a read-only diff: see DiffConfig.
 	Diff *DiffConfig
 
+	// Since, when set, is the last record of the same load: a row it
+	// settled with the same fingerprint is not sent (Unchanged), and,
+	// under ConflictUpdate, a row it settled with another is one PUT by
+	// the known id. See Since.
+	Since *Since
+
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
 
@@ -166,7 +172,8 @@ type job struct {
 	seq      int
 	res      Result // Row, ExternalID and Offset filled in
 	group    capillary.Group
-	mayExist bool // an earlier run may have created it
+	mayExist bool  // an earlier run may have created it
+	knownID  int64 // --since: the group's id in the last record; PUT by it
 }
 
 type done struct {
@@ -475,6 +482,7 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		}
 		var prior Result
 		var hasPrior, mayExist bool
+		var knownID int64
 		if r.cfg.Prior != nil {
 			if prior, hasPrior, err = r.cfg.Prior(row, id); err != nil {
 				flow.release()
@@ -486,6 +494,12 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		}
 		if problem == "" {
 			res.Fingerprint = Fingerprint(&g)
+		}
+		if Keep(prior, hasPrior) {
+			if err := editedSince(prior, res.Fingerprint); err != nil {
+				flow.release()
+				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
+			}
 		}
 		switch {
 		case Keep(prior, hasPrior):
@@ -500,6 +514,8 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 			res.Status, res.Message = Invalid, problem
 		case dup:
 			res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d; only that row is sent", first)
+		case r.cfg.Since != nil && r.unchangedSince(&res, &g, &knownID):
+			// As the last record settled it: res is its line.
 		case r.cfg.DryRun:
 			res.Status, res.Warnings = Valid, warn
 			if len(warn) > 0 {
@@ -510,7 +526,7 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		case r.stopped.Err() != nil:
 			res.Status, res.Message = Skipped, r.stopMessage(0, false)
 		default:
-			j := job{seq: seq, res: res, group: g, mayExist: mayExist}
+			j := job{seq: seq, res: res, group: g, mayExist: mayExist, knownID: knownID}
 			j.group.ExtendedFields = append([]capillary.Field(nil), g.ExtendedFields...)
 			select {
 			case jobs <- j:

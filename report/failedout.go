@@ -82,7 +82,7 @@ func (fo *FailedOut) needsFixing(s importer.Status) bool {
 		return s != importer.Valid
 	}
 	switch s {
-	case importer.Created, importer.CreatedWithWarnings, importer.Exists, importer.Updated:
+	case importer.Created, importer.CreatedWithWarnings, importer.Exists, importer.Updated, importer.Unchanged:
 		return false
 	}
 	return true
