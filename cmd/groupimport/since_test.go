@@ -265,3 +265,34 @@ func TestResumeRefusesEditedRow(t *testing.T) {
 		t.Errorf("g00002 changed: %+v", g)
 	}
 }
+
+// TestSinceRecordIsCheckedByDiff: the weekly diff --results checks the
+// group ids of unchanged lines too, which --since itself never looks up.
+func TestSinceRecordIsCheckedByDiff(t *testing.T) {
+	srv := sandbox.NewServer(sandbox.Config{})
+	defer srv.Close()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fleets.csv")
+	nightRows(t, in, 3, nil, nil, 0)
+	c := cli{env: sandboxEnv()}
+	last, tonight := filepath.Join(dir, "last.csv"), filepath.Join(dir, "tonight.csv")
+	base := []string{"import", "--host", srv.URL, "--rate", "unlimited", "--no-progress", "--on-conflict", "update"}
+	if code := c.run(t, append(base, "--out", last, in)...); code != exitOK {
+		t.Fatalf("night 1: exit %d\n%s", code, c.stderr.String())
+	}
+	if code := c.run(t, append(base, "--since", last, "--out", tonight, in)...); code != exitOK {
+		t.Fatalf("night 2: exit %d\n%s", code, c.stderr.String())
+	}
+	b, _ := os.ReadFile(tonight)
+	g, _ := srv.Group("g00001")
+	edited := strings.Replace(string(b), fmt.Sprintf("g00001,unchanged,%d,", g.ID), "g00001,unchanged,99999,", 1)
+	if edited == string(b) {
+		t.Fatalf("no unchanged line for g00001 in\n%s", b)
+	}
+	os.WriteFile(tonight, []byte(edited), 0o644)
+	out := filepath.Join(dir, "weekly.diff.csv")
+	code := c.run(t, "diff", "--host", srv.URL, "--rate", "unlimited", "--no-progress", "--results", tonight, "--out", out, in)
+	if code != exitRowsFailed || readResults(t, out)[1].Status != importer.Mismatch {
+		t.Errorf("diff of a since record with a wrong id: exit %d, %v; want 1 and mismatch\n%s", code, readResults(t, out)[1], c.stderr.String())
+	}
+}
