@@ -296,3 +296,42 @@ func TestSinceRecordIsCheckedByDiff(t *testing.T) {
 		t.Errorf("diff of a since record with a wrong id: exit %d, %v; want 1 and mismatch\n%s", code, readResults(t, out)[1], c.stderr.String())
 	}
 }
+
+// TestSinceIDOfAnotherGroup: when the id the last results give a row
+// names another group, the PUT by it changes nothing: the row takes the
+// normal path and the other group is left as it was.
+func TestSinceIDOfAnotherGroup(t *testing.T) {
+	for _, api := range []string{sandbox.APICurrent, sandbox.APILegacy} {
+		t.Run(api, func(t *testing.T) {
+			srv := sandbox.NewServer(sandbox.Config{API: api})
+			defer srv.Close()
+			dir := t.TempDir()
+			in := filepath.Join(dir, "fleets.csv")
+			last, tonight := filepath.Join(dir, "last.csv"), filepath.Join(dir, "tonight.csv")
+			c := cli{env: sandboxEnv()}
+			base := []string{"import", "--host", srv.URL, "--rate", "unlimited", "--no-progress", "--on-conflict", "update"}
+			nightRows(t, in, 3, nil, nil, 0)
+			if code := c.run(t, append(base, "--out", last, in)...); code != exitOK {
+				t.Fatalf("night 1: exit %d\n%s", code, c.stderr.String())
+			}
+			g0, _ := srv.Group("g00000")
+			g1, _ := srv.Group("g00001")
+			b, _ := os.ReadFile(last)
+			os.WriteFile(last, []byte(strings.Replace(string(b), fmt.Sprintf("g00001,created,%d,", g1.ID), fmt.Sprintf("g00001,created,%d,", g0.ID), 1)), 0o644)
+			nightRows(t, in, 3, map[int]bool{1: true}, nil, 0)
+			if code := c.run(t, append(base, "--since", last, "--out", tonight, in)...); code != exitOK {
+				t.Fatalf("night 2: exit %d\n%s", code, c.stderr.String())
+			}
+			r := readResults(t, tonight)[1]
+			if r.Status != importer.Updated || r.EntityID != g1.ID || !(r.Has(importer.SinceIDOther) || r.Has(importer.SinceIDGone)) {
+				t.Errorf("row: %s id %d %v %q; want updated by the normal path, id %d, a since reason", r.Status, r.EntityID, r.Reasons, r.Message, g1.ID)
+			}
+			if g, _ := srv.Group("g00000"); g.MaxGroupSize != g0.MaxGroupSize || g.GroupName != g0.GroupName {
+				t.Errorf("the other group was changed: %+v", g)
+			}
+			if g, _ := srv.Group("g00001"); g.MaxGroupSize != 1002 {
+				t.Errorf("g00001 not updated: %+v", g)
+			}
+		})
+	}
+}
