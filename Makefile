@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # without it, and say so.
 RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: help build test lint fuzz soak bench demo demo-diff release clean
+.PHONY: help build test lint fuzz soak bench demo demo-diff demo-nightly release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -85,6 +85,28 @@ demo-diff: build ## import samples/fleets.csv into a sandbox, then diff samples/
 	./$(BIN) diff --host http://$(DEMO_SANDBOX) --rate unlimited --no-progress --overwrite --ext-fields server \
 	  --results $(DEMO_DIR)/fleets.results.csv --out $(DEMO_DIR)/fleets-day2.diff.csv samples/fleets-day2.csv; \
 	code=$$?; echo; echo "exit code $$code; diff:"; cat $(DEMO_DIR)/fleets-day2.diff.csv; [ $$code -le 1 ]
+
+# demo-nightly runs three nights of a load against a sandbox process, as
+# demo-diff does: night 1 imports samples/fleets.csv; nights 2 and 3 import
+# samples/fleets-day2.csv with --since the night before, and send only what
+# changed (night 3: nothing). Each night's results become the next --since.
+NIGHT = ./$(BIN) import --host http://$(DEMO_SANDBOX) --rate unlimited --no-progress --on-conflict update --overwrite
+demo-nightly: build ## three nights of a load into a sandbox: night 1 in full, nights 2 and 3 with --since the night before
+	@mkdir -p $(DEMO_DIR); rm -f $(DEMO_DIR)/last.results.csv*; \
+	./$(BIN) sandbox --addr $(DEMO_SANDBOX) --api $(DEMO_API) 2>$(DEMO_DIR)/sandbox.log & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq 50); do grep -q 'Ctrl-C' $(DEMO_DIR)/sandbox.log 2>/dev/null && break; kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	kill -0 $$pid 2>/dev/null || { cat $(DEMO_DIR)/sandbox.log; echo "the sandbox did not start; try DEMO_SANDBOX=127.0.0.1:PORT"; exit 1; }; \
+	export CAP_TILL=demo.till CAP_PASSWORD=demo-password; \
+	echo "== night 1: groupimport import samples/fleets.csv (every row sent)"; \
+	$(NIGHT) --out $(DEMO_DIR)/last.results.csv samples/fleets.csv; [ $$? -le 1 ] || exit 1; \
+	for night in 2 3; do \
+	  echo; echo "== night $$night: groupimport import --since last.results.csv samples/fleets-day2.csv"; \
+	  $(NIGHT) --since $(DEMO_DIR)/last.results.csv --out $(DEMO_DIR)/tonight.results.csv samples/fleets-day2.csv; \
+	  code=$$?; [ $$code -le 1 ] || exit 1; \
+	  echo "exit code $$code; the lines that are not unchanged:"; grep -v ',unchanged,' $(DEMO_DIR)/tonight.results.csv; \
+	  mv $(DEMO_DIR)/tonight.results.csv.meta $(DEMO_DIR)/last.results.csv.meta && mv $(DEMO_DIR)/tonight.results.csv $(DEMO_DIR)/last.results.csv; \
+	done
 
 clean: ## remove build output
 	rm -rf bin dist bench-out

@@ -52,7 +52,7 @@ type DiffConfig struct {
 }
 
 // Claim is an import's record that a group exists: a results line that
-// ended created, created_with_warnings, exists or updated.
+// ended created, created_with_warnings, exists, updated or unchanged.
 type Claim struct {
 	Row      int // the results line's row
 	Status   Status
@@ -63,7 +63,7 @@ type Claim struct {
 // on the server with its entity id.
 func (s Status) Claims() bool {
 	switch s {
-	case Created, CreatedWithWarnings, Exists, Updated:
+	case Created, CreatedWithWarnings, Exists, Updated, Unchanged:
 		return true
 	}
 	return false

@@ -37,10 +37,16 @@ const (
 	// IDLookAlike: the externalId differs from an earlier row's only in
 	// letter case or Unicode form (a warning; the row is still sent).
 	IDLookAlike Reason = "id_look_alike"
+	// SinceIDGone: the group the last results (--since) named by id is
+	// gone from the server, so the row took the normal path.
+	SinceIDGone Reason = "since_id_gone"
+	// SinceIDOther: the id the last results (--since) gave the row now
+	// names another group, so the row took the normal path.
+	SinceIDOther Reason = "since_id_other"
 )
 
 // reasons lists every Reason, for readers that check a token.
-var reasons = [...]Reason{AnswerLost, SizeNotCompared, ExtFieldsNotSaved, ExtFieldsRefused, StatusInactive, IDLookAlike}
+var reasons = [...]Reason{AnswerLost, SizeNotCompared, ExtFieldsNotSaved, ExtFieldsRefused, StatusInactive, IDLookAlike, SinceIDGone, SinceIDOther}
 
 // Known reports whether r is one of the reasons this version writes.
 // Readers keep tokens they do not know (a newer version may add some).
@@ -233,6 +239,13 @@ func CheckResume(recs Records, v *Validator, prior PriorRecord) (kept, todo int,
 		case err != nil:
 			return 0, 0, err
 		case rec.Err == nil && Keep(res, ok):
+			fp := ""
+			if problem == "" {
+				fp = Fingerprint(&g)
+			}
+			if err := editedSince(res, fp); err != nil {
+				return 0, 0, err
+			}
 			kept++
 		case problem == "" && !dup:
 			todo++

@@ -13,6 +13,7 @@ const (
 	Conflict            Status = "conflict"              // error 1633: a group with this externalId exists (and, when looked up, differs)
 	Exists              Status = "exists"                // --on-conflict lookup/update: the group exists and matches the row
 	Updated             Status = "updated"               // --on-conflict update: the existing group was updated to the row
+	Unchanged           Status = "unchanged"             // --since: the row is as the last results settled it; not sent
 	Rejected            Status = "rejected"              // the API refused the row (a 4xx error code other than 1633)
 	Failed              Status = "failed"                // attempts ran out on 5xx, timeouts or broken responses
 	Invalid             Status = "invalid"               // the row failed local validation and was not sent
@@ -23,7 +24,7 @@ const (
 )
 
 // statuses are the statuses of an import, in the order summaries print them.
-var statuses = [...]Status{Created, CreatedWithWarnings, Exists, Updated, Valid, ValidWithWarnings, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
+var statuses = [...]Status{Created, CreatedWithWarnings, Exists, Updated, Unchanged, Valid, ValidWithWarnings, Conflict, Rejected, Failed, Invalid, Duplicate, Skipped}
 
 // Statuses lists every status of an import in the order summaries print
 // them. The slice is the caller's to keep or change.
@@ -33,7 +34,7 @@ func Statuses() []Status { s := statuses; return s[:] }
 // keeps it as it is and does not send it again.
 func (s Status) Final() bool {
 	switch s {
-	case Created, CreatedWithWarnings, Exists, Updated, Conflict, Rejected, Invalid, Duplicate,
+	case Created, CreatedWithWarnings, Exists, Updated, Unchanged, Conflict, Rejected, Invalid, Duplicate,
 		Missing, Same, Differs, Inactive, Mismatch:
 		return true
 	}
@@ -50,7 +51,7 @@ func (s Status) Local() bool { return s == Invalid || s == Duplicate }
 // sent). ValidWithWarnings is not OK: sending the row would lose data.
 func (s Status) OK() bool {
 	switch s {
-	case Created, CreatedWithWarnings, Exists, Updated, Valid, Same:
+	case Created, CreatedWithWarnings, Exists, Updated, Unchanged, Valid, Same:
 		return true
 	}
 	return false

@@ -56,6 +56,12 @@ type Config struct {
 	// Diff, when set, makes the run a read-only diff: see DiffConfig.
 	Diff *DiffConfig
 
+	// Since, when set, is the last record of the same load: a row it
+	// settled with the same fingerprint is not sent (Unchanged), and,
+	// under ConflictUpdate, a row it settled with another is one PUT by
+	// the known id. See Since.
+	Since *Since
+
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
 
@@ -163,6 +169,7 @@ type job struct {
 	group    capillary.Group
 	mayExist bool     // an earlier run may have created it
 	warn     []Notice // found locally: added to the answer's warnings
+	knownID  int64    // --since: the group's id in the last record; PUT by it
 }
 
 type done struct {
@@ -512,8 +519,15 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 			flow.release()
 			return seq, err
 		}
+		var knownID int64
 		if problem == "" {
 			res.Fingerprint = Fingerprint(&g)
+		}
+		if Keep(prior, hasPrior) {
+			if err := editedSince(prior, res.Fingerprint); err != nil {
+				flow.release()
+				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
+			}
 		}
 		switch {
 		case Keep(prior, hasPrior):
@@ -530,6 +544,8 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 			res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d, which is invalid; neither is sent", -first)
 		case dup:
 			res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d; only that row is sent", first)
+		case r.cfg.Since != nil && r.unchangedSince(&res, &g, &knownID):
+			// As the last record settled it: res is its line.
 		case r.cfg.DryRun:
 			res.Status, res.Warnings = Valid, warn
 			if len(warn) > 0 {
@@ -541,7 +557,7 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		case r.stopped.Err() != nil:
 			res.Status, res.Message = Skipped, r.stopMessage(0, false)
 		default:
-			j := job{seq: seq, res: res, group: g, mayExist: mayExist, warn: local}
+			j := job{seq: seq, res: res, group: g, mayExist: mayExist, warn: local, knownID: knownID}
 			j.group.ExtendedFields = append([]capillary.Field(nil), g.ExtendedFields...)
 			select {
 			case jobs <- j:

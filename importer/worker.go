@@ -15,6 +15,9 @@ func (r *runner) process(j job) (Result, error) {
 	if r.cfg.Diff != nil {
 		return r.diff(j)
 	}
+	if j.knownID != 0 {
+		return r.putKnown(j)
+	}
 	res := j.res
 	p := r.cfg.Policy
 	// A 1633 is looked up when an earlier attempt (of this run or a

@@ -100,7 +100,7 @@ func (fo *FailedOut) needsFixing(s importer.Status) bool {
 		return s != importer.Valid
 	}
 	switch s {
-	case importer.Created, importer.Exists, importer.Updated, importer.Skipped:
+	case importer.Created, importer.Exists, importer.Updated, importer.Unchanged, importer.Skipped:
 		return false
 	}
 	return true

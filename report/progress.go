@@ -594,7 +594,7 @@ func (s snapshot) items(opts ProgressOptions) []item {
 		add("skipped", s.counts[importer.Skipped], 5, false)
 	default:
 		add("created", s.counts[importer.Created]+s.counts[importer.CreatedWithWarnings], 1, true)
-		add("exists", s.counts[importer.Exists]+s.counts[importer.Updated], 6, false)
+		add("exists", s.counts[importer.Exists]+s.counts[importer.Updated]+s.counts[importer.Unchanged], 6, false)
 		add("conflict", s.counts[importer.Conflict], 6, true)
 		add("failed", s.counts[importer.Failed], 2, true)
 		add("rejected", s.counts[importer.Rejected], 5, false)

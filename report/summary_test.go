@@ -117,6 +117,7 @@ func TestWriteSummaryJSON(t *testing.T) {
     "created_with_warnings": 0,
     "exists": 0,
     "updated": 0,
+    "unchanged": 0,
     "valid": 0,
     "valid_with_warnings": 0,
     "conflict": 0,

@@ -52,11 +52,13 @@ type importOptions struct {
 	sheet, mapSpec                  string
 	headerRow                       headerRowFlag
 	maxErrors                       maxErrorsFlag
-	hostSet                         bool     // --host given on the command line
-	rescued                         string   // where the record went when the results file was lost
-	args                            []string // as given, for the resume command
-	command                         string   // import or validate
-	program                         string   // as typed, for the resume command
+	hostSet                         bool            // --host given on the command line
+	rescued                         string          // where the record went when the results file was lost
+	args                            []string        // as given, for the resume command
+	command                         string          // import or validate
+	program                         string          // as typed, for the resume command
+	since                           string          // --since: the last results of this load
+	sinceRec                        *importer.Since // read from them
 }
 
 func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -93,6 +95,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&o.resume, "resume", false, "carry on from the results file of an earlier run of the same input: settled rows are kept, the rest are sent")
 	fs.Var(&o.maxErrors, "max-errors", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
 	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "an input with no data rows is a success (exit 0), not an error (exit 2)")
+	fs.StringVar(&o.since, "since", "", "the last results `FILE` of this load: rows unchanged since are not sent, and with --on-conflict update a changed row is one PUT by its known id")
 	fs.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow a plain http:// host that is not loopback (credentials travel unencrypted)")
 }
 
@@ -125,11 +128,17 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	if err != nil {
 		return err
 	}
+	if err := o.checkSince(out); err != nil {
+		return err
+	}
 	e, err := o.setUp(ctx, inputPath, !o.dryRun, env)
 	if err != nil {
 		return err
 	}
 	defer e.close()
+	if err := o.loadSince(e, env); err != nil {
+		return err
+	}
 	e.cfg.KeepCells = o.failedOut != ""
 	var d display
 	// A results file lost mid-run stops the run as any other fault of
@@ -251,6 +260,7 @@ func (o *importOptions) lost(err error, sum *importer.Summary) (string, error) {
 // summary, or an old one.
 func (o *importOptions) finish(env *Env, d *display, sum importer.Summary, runErr error, out, inputPath string) error {
 	d.summary(env, sum, out)
+	o.sinceSummary(env)
 	hint := o.resumeHint(sum, runErr)
 	if o.summaryJSON != "" {
 		if err := report.WriteSummaryJSON(o.summaryJSON, sum, out); err != nil && runErr == nil {
