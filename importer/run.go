@@ -55,6 +55,9 @@ type Config struct {
 
 	// Diff, when set, makes the run a read-only diff: see DiffConfig.
 	Diff *DiffConfig
+	// Undo, when set, makes the run take back what an import created:
+	// see UndoConfig.
+	Undo *UndoConfig
 
 	// KeepCells copies each row's cells into its Result.
 	KeepCells bool
@@ -120,6 +123,9 @@ type Config struct {
 var ErrTooManyErrors = errors.New("too many rows rejected or failed")
 
 func (c *Config) defaults() error {
+	if c.Undo != nil {
+		c.Validator = &Validator{Cols: &Columns{}}
+	}
 	if c.Validator == nil || c.Validator.Cols == nil {
 		return errors.New("importer: no validator")
 	}
@@ -167,6 +173,7 @@ type job struct {
 	res      Result // Row, ExternalID and Offset filled in
 	group    capillary.Group
 	mayExist bool // an earlier run may have created it
+	undo     *undoJob
 }
 
 type done struct {
@@ -326,7 +333,11 @@ func (r *runner) pipeline(recs Records, window int, deliver func(*Result), early
 		defer readers.Done()
 		defer close(jobs)
 		var rows int
-		rows, readErr = r.read(recs, jobs, w)
+		if r.cfg.Undo != nil {
+			rows, readErr = r.readUndo(jobs, w)
+		} else {
+			rows, readErr = r.read(recs, jobs, w)
+		}
 		read(rows, readErr)
 	}()
 	// A plain group: a worker that fails stops the run through r.stop,
@@ -337,6 +348,9 @@ func (r *runner) pipeline(recs Records, window int, deliver func(*Result), early
 			for j := range jobs {
 				res, err := r.process(j)
 				res.noteWarnings()
+				if r.cfg.Diff == nil && r.cfg.Undo == nil && res.Status.Claims() && res.Status != Updated {
+					res.Sent = string(j.group.AppendJSON(nil))
+				}
 				// Judged here rather than in input order, so that the
 				// run stops within a request per worker of the limit
 				// however far ahead of the writer the workers are.

@@ -14,6 +14,9 @@ func (r *runner) process(j job) (Result, error) {
 	if r.cfg.Diff != nil {
 		return r.diff(j)
 	}
+	if r.cfg.Undo != nil {
+		return r.undo(j)
+	}
 	res := j.res
 	p := r.cfg.Policy
 	// A 1633 is looked up when an earlier attempt (of this run or a
