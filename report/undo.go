@@ -119,9 +119,9 @@ func newUndoJSON(p UndoPlan) undoJSON {
 // UndoSummaryLine is the summary as one JSON log record.
 func UndoSummaryLine(p UndoPlan, now time.Time) []byte {
 	doc := struct {
-		Time    string `json:"time"`
-		Level   string `json:"level"`
-		Msg     string `json:"msg"`
+		Time    string   `json:"time"`
+		Level   string   `json:"level"`
+		Msg     string   `json:"msg"`
 		Summary undoJSON `json:"summary"`
 	}{now.UTC().Format(time.RFC3339), "info", "undo summary", newUndoJSON(p)}
 	b, _ := json.Marshal(doc)
