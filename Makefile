@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # without it, and say so.
 RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: help build test lint fuzz soak bench demo demo-diff demo-nightly release clean
+.PHONY: help build test lint fuzz soak bench demo demo-diff demo-nightly demo-undo release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -107,6 +107,29 @@ demo-nightly: build ## three nights of a load into a sandbox: night 1 in full, n
 	  echo "exit code $$code; the lines that are not unchanged:"; grep -v ',unchanged,' $(DEMO_DIR)/tonight.results.csv; \
 	  mv $(DEMO_DIR)/tonight.results.csv.meta $(DEMO_DIR)/last.results.csv.meta && mv $(DEMO_DIR)/tonight.results.csv $(DEMO_DIR)/last.results.csv; \
 	done
+
+# demo-undo runs the sandbox as a process of its own too: the undo must
+# find the groups the import made. The second undo deletes nothing more.
+demo-undo: build ## import samples/fleets.csv into a sandbox, plan its undo (dry run), undo it, then undo again
+	@mkdir -p $(DEMO_DIR); \
+	./$(BIN) sandbox --addr $(DEMO_SANDBOX) --api $(DEMO_API) 2>$(DEMO_DIR)/sandbox.log & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq 50); do grep -q 'Ctrl-C' $(DEMO_DIR)/sandbox.log 2>/dev/null && break; kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	kill -0 $$pid 2>/dev/null || { cat $(DEMO_DIR)/sandbox.log; echo "the sandbox did not start; try DEMO_SANDBOX=127.0.0.1:PORT"; exit 1; }; \
+	export CAP_TILL=demo.till CAP_PASSWORD=demo-password; \
+	rm -f $(DEMO_DIR)/fleets.undo.csv $(DEMO_DIR)/fleets.undo.csv.meta; \
+	echo "== groupimport import samples/fleets.csv"; \
+	./$(BIN) import --host http://$(DEMO_SANDBOX) --rate unlimited --no-progress --overwrite \
+	  --out $(DEMO_DIR)/fleets.results.csv samples/fleets.csv; \
+	echo; echo "== groupimport undo --dry-run (lookups only)"; \
+	./$(BIN) undo --host http://$(DEMO_SANDBOX) --rate unlimited --no-progress --dry-run $(DEMO_DIR)/fleets.results.csv; \
+	echo "exit code $$?"; \
+	echo; echo "== groupimport undo --yes"; \
+	./$(BIN) undo --host http://$(DEMO_SANDBOX) --rate unlimited --no-progress --yes $(DEMO_DIR)/fleets.results.csv; \
+	code=$$?; echo "exit code $$code"; cat $(DEMO_DIR)/fleets.undo.csv; [ $$code -le 1 ] || exit $$code; \
+	echo; echo "== groupimport undo --yes, again: nothing more to delete"; \
+	./$(BIN) undo --host http://$(DEMO_SANDBOX) --rate unlimited --no-progress --yes $(DEMO_DIR)/fleets.results.csv; \
+	code=$$?; echo "exit code $$code"; [ $$code -le 1 ]
 
 clean: ## remove build output
 	rm -rf bin dist bench-out

@@ -46,7 +46,7 @@ const (
 )
 
 // reasons lists every Reason, for readers that check a token.
-var reasons = [...]Reason{AnswerLost, SizeNotCompared, ExtFieldsNotSaved, ExtFieldsRefused, StatusInactive, IDLookAlike, SinceIDGone, SinceIDOther}
+var reasons = [...]Reason{AnswerLost, SizeNotCompared, ExtFieldsNotSaved, ExtFieldsRefused, StatusInactive, IDLookAlike, SinceIDGone, SinceIDOther, NotVerified}
 
 // Known reports whether r is one of the reasons this version writes.
 // Readers keep tokens they do not know (a newer version may add some).
@@ -191,8 +191,15 @@ func DetailOf(st Status, action Action, differences string, reasons []Reason) (*
 		plan = p
 	case st == Missing || st == Same || st == Differs || st == Inactive:
 		plan = st
-	case st != Mismatch:
+	case st != Mismatch && differences == "":
 		return nil, nil
+	case st != Mismatch:
+		// An undo's kept_changed line: what changed, with no plan.
+		fields, err := ParseDifferences(differences)
+		if err != nil {
+			return nil, err
+		}
+		return &DiffDetail{Fields: fields}, nil
 	}
 	fields, err := ParseDifferences(differences)
 	if err != nil {

@@ -81,6 +81,10 @@ type Result struct {
 	// Fingerprint is the row's Fingerprint as sent or compared; empty for
 	// a row that did not validate.
 	Fingerprint string
+	// Sent is the group as a created row sent it, the request body's
+	// JSON: what an undo compares the server's group with before it
+	// deletes it. Empty for a row that created nothing.
+	Sent string
 
 	// Offset is how much of the input had been read when the row ended
 	// (see Records.Offset); progress compares it with the input's size.

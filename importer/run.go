@@ -55,6 +55,9 @@ type Config struct {
 
 	// Diff, when set, makes the run a read-only diff: see DiffConfig.
 	Diff *DiffConfig
+	// Undo, when set, makes the run take back what an import created:
+	// see UndoConfig.
+	Undo *UndoConfig
 
 	// Since, when set, is the last record of the same load: a row it
 	// settled with the same fingerprint is not sent (Unchanged), and,
@@ -131,6 +134,9 @@ type Config struct {
 var ErrTooManyErrors = errors.New("too many rows rejected or failed")
 
 func (c *Config) defaults() error {
+	if c.Undo != nil {
+		c.Validator = &Validator{Cols: &Columns{}}
+	}
 	if c.Validator == nil || c.Validator.Cols == nil {
 		return errors.New("importer: no validator")
 	}
@@ -170,6 +176,7 @@ type job struct {
 	mayExist bool     // an earlier run may have created it
 	warn     []Notice // found locally: added to the answer's warnings
 	knownID  int64    // --since: the group's id in the last record; PUT by it
+	undo     *undoJob
 }
 
 type done struct {
@@ -350,7 +357,11 @@ func (r *runner) pipeline(recs Records, window int, deliver func(*Result), early
 		defer readers.Done()
 		defer close(jobs)
 		var rows int
-		rows, readErr = r.read(recs, jobs, w)
+		if r.cfg.Undo != nil {
+			rows, readErr = r.readUndo(jobs, w)
+		} else {
+			rows, readErr = r.read(recs, jobs, w)
+		}
 		read(rows, readErr)
 	}()
 	// A plain group: a worker that fails stops the run through r.stop,
@@ -362,6 +373,9 @@ func (r *runner) pipeline(recs Records, window int, deliver func(*Result), early
 				res, err := r.process(j)
 				res.noteWarnings()
 				res.addLocal(j.warn)
+				if r.cfg.Diff == nil && r.cfg.Undo == nil && res.Status.Claims() && res.Status != Updated {
+					res.Sent = string(j.group.AppendJSON(nil))
+				}
 				// Judged here rather than in input order, so that the
 				// run stops within a request per worker of the limit
 				// however far ahead of the writer the workers are.

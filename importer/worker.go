@@ -15,6 +15,9 @@ func (r *runner) process(j job) (Result, error) {
 	if r.cfg.Diff != nil {
 		return r.diff(j)
 	}
+	if r.cfg.Undo != nil {
+		return r.undo(j)
+	}
 	if j.knownID != 0 {
 		return r.putKnown(j)
 	}

@@ -19,10 +19,10 @@ func ExampleWriter() {
 		fmt.Println(err)
 	}
 	// Output:
-	// row,externalId,status,entityId,code,message,warnings,attempts,requestId,reason,action,fingerprint,differences
-	// 2,grp-001,created,9001,,,,1,req-1,,,,
-	// 3,'=cmd(),invalid,,,externalId has forbidden characters,,0,,,,,
-	// 4,grp-003,created_with_warnings,9002,,,8015: colour not saved | 8016: region not saved,1,,,,,
+	// row,externalId,status,entityId,code,message,warnings,attempts,requestId,reason,action,fingerprint,differences,sent
+	// 2,grp-001,created,9001,,,,1,req-1,,,,,
+	// 3,'=cmd(),invalid,,,externalId has forbidden characters,,0,,,,,,
+	// 4,grp-003,created_with_warnings,9002,,,8015: colour not saved | 8016: region not saved,1,,,,,,
 }
 
 func ExampleReadResults() {

@@ -104,8 +104,11 @@ func (p *Prior) At(row int, externalID string) (res importer.Result, ok bool, er
 // lines, so that an import never keeps a diff's "missing" as settled.
 func holds(k Kind, s importer.Status) bool {
 	inDiff := slices.Contains(importer.DiffStatuses(), s)
-	if k == KindDiff {
+	switch k {
+	case KindDiff:
 		return inDiff
+	case KindUndo:
+		return slices.Contains(importer.UndoStatuses(), s)
 	}
 	return slices.Contains(importer.Statuses(), s)
 }

@@ -165,7 +165,7 @@ func (c *columns) parse(rec []string) (importer.Result, error) {
 		return r, fieldError(colRow, c.cell(rec, colRow), err)
 	}
 	r.Status = importer.Status(c.cell(rec, colStatus))
-	if !slices.Contains(importer.Statuses(), r.Status) && !slices.Contains(importer.DiffStatuses(), r.Status) {
+	if !slices.Contains(importer.Statuses(), r.Status) && !slices.Contains(importer.DiffStatuses(), r.Status) && !slices.Contains(importer.UndoStatuses(), r.Status) {
 		return r, fieldError(colStatus, string(r.Status), errors.New("unknown status"))
 	}
 	for _, n := range [...]struct {
@@ -193,6 +193,7 @@ func (c *columns) parse(rec []string) (importer.Result, error) {
 	r.Warnings = parseWarnings(restoreCell(c.cell(rec, colWarnings)))
 	r.RequestID = restoreCell(c.cell(rec, colRequestID))
 	r.Fingerprint = restoreCell(c.cell(rec, colFingerprint))
+	r.Sent = restoreCell(c.cell(rec, colSent))
 	for _, t := range strings.Fields(restoreCell(c.cell(rec, colReason))) {
 		r.Reasons = append(r.Reasons, importer.Reason(t))
 	}

@@ -83,7 +83,7 @@ func TestReadResultsHeader(t *testing.T) {
 		{"column twice", strings.Replace(header, "code", "status", 1) + row, 0, ErrNotResults},
 		{"column not known", strings.Replace(header, "requestId", "requestID", 1) + row, 1, nil},
 		{"extra column", strings.TrimSuffix(header, "\n") + ",extra\n" + strings.TrimSuffix(row, "\n") + ",x\n", 1, nil},
-		{"current header", strings.Join(Header, ",") + "\n" + strings.TrimSuffix(row, "\n") + ",,,,\n", 1, nil},
+		{"current header", strings.Join(Header, ",") + "\n" + strings.TrimSuffix(row, "\n") + ",,,,,\n", 1, nil},
 		{"bad quote in header", `"row` + "\x00,\n", 0, ErrNotResults},
 	}
 	for _, tt := range tests {

@@ -21,8 +21,8 @@ func cleanRecordError(err error) bool {
 func recordSeeds() [][]byte {
 	head := strings.Join(Header, ",") + "\n"
 	return [][]byte{
-		[]byte(head + "2,a,created,7,,,,1,r1,,,0011223344556677,\n3,b,exists,8,,m,,1,,answer_lost size_not_compared,,8899aabbccddeeff,\n"),
-		[]byte(head + "2,a,differs,7,,m,,0,r,,update,0011223344556677,\"groupName: \"\"A\"\" -> \"\"B\"\"\"\n3,b,mismatch,8,,m,,0,,status_inactive,conflict,,\n"),
+		[]byte(head + "2,a,created,7,,,,1,r1,,,0011223344556677,,\n3,b,exists,8,,m,,1,,answer_lost size_not_compared,,8899aabbccddeeff,,\n"),
+		[]byte(head + "2,a,differs,7,,m,,0,r,,update,0011223344556677,\"groupName: \"\"A\"\" -> \"\"B\"\"\",\n3,b,mismatch,8,,m,,0,,status_inactive,conflict,,,\n"),
 		[]byte(oldHeader + "\n2,a,created,7,,,,1,r1\n3,b,failed,,,x,,5,\n"),
 		[]byte("row,externalId,status,entityId,differences,message,requestId\n2,a,same,1,,m,r1\n3,\"b\"\"\",missing,,,m,\n"),
 		[]byte(head + "2,\"a\n"),
@@ -86,14 +86,14 @@ func FuzzReadMeta(f *testing.F) {
 	f.Add([]byte(`{"host":"https://eu.api.capillarytech.com","identity":"till t1","created":"2026-01-01T00:00:00Z"}`))
 	f.Add([]byte(`{"host":"sandbox","identity":"till t1","created":"2026-01-01T00:00:00Z","kind":"diff"}`))
 	f.Add([]byte(`{"host":"","identity":"","created":"2026-01-01T00:00:00Z","kind":"validation"}`))
-	f.Add([]byte(`{"host":"h","kind":"undo"}`))
+	f.Add([]byte(`{"host":"h","kind":"rollback"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := readMeta(data)
 		if err != nil {
 			return
 		}
 		switch k := m.kind(); {
-		case k != KindImport && k != KindValidation && k != KindDiff:
+		case k != KindImport && k != KindValidation && k != KindDiff && k != KindUndo:
 			t.Fatalf("accepted kind %q", k)
 		case m.Host == "" && k != KindValidation:
 			t.Fatalf("accepted %s record without a host", k)

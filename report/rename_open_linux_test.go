@@ -20,7 +20,7 @@ import (
 // handle of this process is on the results file but its own.
 func TestMergeRenamesOverAFileOnlyOthersHoldOpen_WindowsRefusesThat(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.csv")
-	old := strings.Join(Header, ",") + "\n2,a,created,1,,,,1,,,,,\n3,b,failed,,,x,,5,,,,,\n"
+	old := strings.Join(Header, ",") + "\n2,a,created,1,,,,1,,,,,,\n3,b,failed,,,x,,5,,,,,,\n"
 	os.WriteFile(out, []byte(old), 0o644)
 	held, err := os.Open(out)
 	if err != nil {

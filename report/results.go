@@ -59,6 +59,7 @@ const (
 	KindImport     Kind = "import"     // an import's results
 	KindValidation Kind = "validation" // a dry run's results: nothing sent
 	KindDiff       Kind = "diff"       // a diff's lines
+	KindUndo       Kind = "undo"       // an undo's lines: what it deleted of an import
 )
 
 // Origin is where a run sends its rows: the host and the public identity of
@@ -267,7 +268,7 @@ func readMeta(b []byte) (meta, error) {
 		return m, err
 	}
 	switch {
-	case m.Kind != "" && m.Kind != KindImport && m.Kind != KindValidation && m.Kind != KindDiff:
+	case m.Kind != "" && m.Kind != KindImport && m.Kind != KindValidation && m.Kind != KindDiff && m.Kind != KindUndo:
 		return m, fmt.Errorf("kind %q is not one this version knows", m.Kind)
 	case m.Host == "" && m.kind() != KindValidation:
 		return m, errors.New("no host")

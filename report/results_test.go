@@ -40,13 +40,13 @@ func TestResumeSettlesWhatAKilledRunLeft(t *testing.T) {
 		name:    "a first run killed behind a slow row",
 		results: head + "2,a,created,1,,,,1,\n3,b,created,2,,,,1,\n",
 		journ:   head + "7,f,created,6,,,,1,\n5,d,created,4,,,,1,\n6,e,crea", // cut by the kill
-		want:    []string{"2,a,created,1,,,,1,,,,,", "3,b,created,2,,,,1,,,,,", "5,d,created,4,,,,1,,,,,", "7,f,created,6,,,,1,,,,,"},
+		want:    []string{"2,a,created,1,,,,1,,,,,,", "3,b,created,2,,,,1,,,,,,", "5,d,created,4,,,,1,,,,,,", "7,f,created,6,,,,1,,,,,,"},
 	}, {
 		name:    "a resumed run killed behind a slow row",
 		results: head + "2,a,created,1,,,,1,\n3,b,failed,,,x,,5,\n4,c,skipped,,,x,,0,\n5,d,skipped,,,x,,0,\n6,e,skipped,,,x,,0,\n",
 		partial: head + "2,a,created,1,,,,1,\n",
 		journ:   head + "5,d,created,4,,,,1,\n",
-		want:    []string{"2,a,created,1,,,,1,,,,,", "3,b,failed,,,x,,5,,,,,", "4,c,skipped,,,x,,0,,,,,", "5,d,created,4,,,,1,,,,,", "6,e,skipped,,,x,,0,,,,,"},
+		want:    []string{"2,a,created,1,,,,1,,,,,,", "3,b,failed,,,x,,5,,,,,,", "4,c,skipped,,,x,,0,,,,,,", "5,d,created,4,,,,1,,,,,,", "6,e,skipped,,,x,,0,,,,,,"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 
 // Header is the first line of every record a run writes, results and
 // diffs alike. Readers find columns by name (see ReadResults).
-var Header = []string{"row", "externalId", "status", "entityId", "code", "message", "warnings", "attempts", "requestId", "reason", "action", "fingerprint", "differences"}
+var Header = []string{"row", "externalId", "status", "entityId", "code", "message", "warnings", "attempts", "requestId", "reason", "action", "fingerprint", "differences", "sent"}
 
 // Column positions in Header.
 const (
@@ -35,6 +35,7 @@ const (
 	colAction
 	colFingerprint
 	colDifferences
+	colSent
 	numCols
 )
 
@@ -233,6 +234,8 @@ func appendResult(b []byte, r *importer.Result) []byte {
 	if r.Diff != nil && len(r.Diff.Fields) > 0 {
 		b = appendText(b, r.Diff.Differences())
 	}
+	b = append(b, ',')
+	b = appendText(b, r.Sent)
 	return append(b, '\n')
 }
 
@@ -329,7 +332,7 @@ func (w *Writer) fill(r importer.Result) {
 		}
 	}
 	w.rec[colStatus] = string(r.Status)
-	for col, s := range map[int]string{colReason: joinReasons(r.Reasons), colAction: string(r.Diff.Action()), colFingerprint: r.Fingerprint, colDifferences: r.Diff.Differences()} {
+	for col, s := range map[int]string{colReason: joinReasons(r.Reasons), colAction: string(r.Diff.Action()), colFingerprint: r.Fingerprint, colDifferences: r.Diff.Differences(), colSent: r.Sent} {
 		if needsQuote(s) {
 			s = "'" + s
 		}

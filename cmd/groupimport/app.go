@@ -88,6 +88,7 @@ Usage:
   groupimport import   [flags] FILE   create the groups in FILE, CSV or XLSX ("-" reads stdin)
   groupimport validate [flags] FILE   check FILE without sending anything (import --dry-run)
   groupimport diff     [flags] FILE   compare FILE with the server, read-only: what an import would do
+  groupimport undo     [flags] RESULTS delete what one import created, and nothing else
   groupimport check    [flags]        read-only preflight of an org: host, TLS, credentials, contract
   groupimport sandbox  [flags]        run a local fake of the API for trying the tool
   groupimport version                 print the version
@@ -133,6 +134,8 @@ func Main(ctx context.Context, args []string, env *Env) int {
 		err = runImport(ctx, args[1:], env, true)
 	case "diff":
 		err = runDiff(ctx, args[1:], env)
+	case "undo":
+		err = runUndo(ctx, args[1:], env)
 	case "check":
 		err = runCheck(ctx, args[1:], env)
 	case "sandbox":

@@ -44,10 +44,10 @@ func TestDryRunShowsPredictedWarnings(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^\s+valid\s+1$`).MatchString(stderr) {
 		t.Errorf("summary does not count 1 plain valid row:\n%s", stderr)
 	}
-	// The README's recipe: grep -v ',valid,,,,,0,,,,[0-9a-f]*,$' shows every row but
+	// The README's recipe: grep -v ',valid,,,,,0,,,,[0-9a-f]*,,$' shows every row but
 	// the clean ones.
 	raw, _ := os.ReadFile(filepath.Join(dir, "in.validation.csv"))
-	clean := regexp.MustCompile(`,valid,,,,,0,,,,[0-9a-f]*,$`)
+	clean := regexp.MustCompile(`,valid,,,,,0,,,,[0-9a-f]*,,$`)
 	var shown []string
 	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n")[1:] {
 		if !clean.MatchString(line) {
