@@ -22,6 +22,7 @@ type display struct {
 	failedOut *report.FailedOut
 	problems  *report.Problems
 	progress  *report.Progress
+	timeline  *report.Timeline // counts the pace cuts too; nil when none is kept
 }
 
 // start shows progress and returns the run's sink: every row goes to the
@@ -48,6 +49,9 @@ func (d *display) start(o *importOptions, env *Env, size int64, write func(impor
 	if d.limiter != nil {
 		d.limiter.OnCut(func(c importer.PaceCut) {
 			env.log.warnf("server answered 429 (every request held %s): pace cut from %s to %s", formatHold(c.Hold), paceText(c.From), paceText(c.To))
+			if d.timeline != nil {
+				d.timeline.Cut(c)
+			}
 		})
 	}
 	return func(r importer.Result) error {

@@ -47,12 +47,14 @@ type importOptions struct {
 	resume, allowEmpty              bool
 	logFormat, onConflict           choiceFlag
 	failedOut, extFields            string
+	reportPage                      string // --report: the run's HTML page
 	encoding, format                string
 	delimiter                       delimiterFlag
 	sheet, mapSpec                  string
 	headerRow                       headerRowFlag
 	maxErrors                       maxErrorsFlag
 	hostSet                         bool     // --host given on the command line
+	inputPath                       string   // the input as named, for the run's page
 	args                            []string // as given, for the resume command
 	command                         string   // import or validate
 }
@@ -90,6 +92,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&o.resume, "resume", false, "carry on from the results file of an earlier run of the same input: settled rows are kept, the rest are sent")
 	fs.Var(&o.maxErrors, "max-errors", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
 	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "an input with no data rows is a success (exit 0), not an error (exit 2)")
+	fs.StringVar(&o.reportPage, "report", "", "when the run ends, however it ends, write its HTML page to `FILE` (see groupimport report)")
 	fs.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow a plain http:// host that is not loopback (credentials travel unencrypted)")
 }
 
@@ -122,6 +125,7 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	if err != nil {
 		return err
 	}
+	o.inputPath = inputPath
 	e, err := o.setUp(ctx, inputPath, !o.dryRun, env)
 	if err != nil {
 		return err
@@ -142,7 +146,9 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 
 	sum, runErr := importer.Run(ctx, e.in.Records, e.cfg)
 	d.stop(env, &sum)
+	endTimeline(results, runErr)
 	runErr = closeErr(runErr, "closing the results", results.Close())
+	runErr = reportPage(runErr, o.reportPage, out, env)
 	if d.failedOut != nil {
 		runErr = closeErr(runErr, "--failed-out", d.failedOut.Close())
 	}
@@ -201,6 +207,7 @@ func (o *importOptions) prepare(e *engine, d *display, results *report.Results, 
 			return usagef("--failed-out: %v", err)
 		}
 	}
+	e.keepTimeline(o, d, results, o.inputPath)
 	if err := results.Start(); err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
@@ -326,6 +333,9 @@ func (o *importOptions) resultsPath(inputPath string) (string, error) {
 	}
 	if o.summaryJSON != "" {
 		files = append(files, named{"--summary-json", o.summaryJSON})
+	}
+	if o.reportPage != "" {
+		files = append(files, named{"--report", o.reportPage})
 	}
 	for i, f := range files {
 		if inputPath != "-" && report.SameFile(f.path, inputPath) {
