@@ -59,9 +59,10 @@ release: ## static binaries for every platform in dist/, with SHA256SUMS
 	done
 	cd dist && sha256sum groupimport-* > SHA256SUMS && cat SHA256SUMS
 
-demo: build ## import samples/fleets.csv into a local sandbox API
-	./$(BIN) import --sandbox --rate unlimited --overwrite samples/fleets.csv; \
-	  code=$$?; echo; echo "exit code $$code; results:"; cat samples/fleets.results.csv; [ $$code -le 1 ]
+demo: build ## import samples/fleets.csv into a local sandbox API, and write the run's page
+	./$(BIN) import --sandbox --rate unlimited --overwrite --report samples/fleets.results.html samples/fleets.csv; \
+	  code=$$?; echo; echo "exit code $$code; results:"; cat samples/fleets.results.csv; \
+	  echo; echo "the run's page: $(CURDIR)/samples/fleets.results.html"; [ $$code -le 1 ]
 
 # demo-diff runs the sandbox as a process of its own, on a fixed loopback
 # port, because import --sandbox starts a fresh one each run: the diff must

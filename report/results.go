@@ -25,6 +25,8 @@ import (
 //	RESULTS.partial  a resumed run's new record, merged into RESULTS at its end
 //	RESULTS.journal  rows that finished while an earlier row was still in
 //	                 flight, so that a crash does not lose them
+//	RESULTS.timeline what the run did minute by minute, each session's
+//	                 start and end (see Timeline); kept with the record
 //
 // A run that ends, however it ends, leaves only RESULTS and its .meta (and,
 // where an open file cannot be removed, the .lock), except one whose RESULTS was deleted, moved or replaced under it:
@@ -134,6 +136,7 @@ type Results struct {
 	Notes []string
 
 	unlock    func()
+	timeline  *Timeline
 	prior     *Prior
 	priorFile *os.File
 
@@ -179,7 +182,7 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 	case !opts.Resume:
 		// A fresh record: what an earlier run left beside the old one
 		// does not belong to it.
-		for _, s := range []string{partialSuffix, journalSuffix, metaSuffix} {
+		for _, s := range []string{partialSuffix, journalSuffix, metaSuffix, timelineSuffix} {
 			if err := os.Remove(path + s); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, err
 			}
@@ -506,6 +509,10 @@ func (r *Results) Start() error {
 	if err != nil {
 		return err
 	}
+	if err := r.startTimeline(); err != nil {
+		w.Close()
+		return err
+	}
 	r.w, r.writeTo = w, writeTo
 	syncDir(filepath.Dir(r.path))
 	r.stop, r.done = make(chan struct{}), make(chan struct{})
@@ -527,6 +534,7 @@ func (r *Results) Write(res importer.Result) error {
 	if err := r.w.Write(res); err != nil {
 		return err
 	}
+	r.timeline.row(res, false)
 	r.lastRow.Store(int64(res.Row))
 	return nil
 }
@@ -549,6 +557,7 @@ func (r *Results) Early(res importer.Result) error {
 		syncDir(filepath.Dir(r.path)) // so that a power cut keeps its name
 		r.journal.Store(j)            // Early is called from one goroutine
 	}
+	r.timeline.row(res, true)
 	return j.write(res)
 }
 
@@ -572,6 +581,7 @@ func (r *Results) flushEvery(d time.Duration) {
 func (r *Results) sync() error {
 	r.checkLost()
 	last := r.lastRow.Load()
+	r.timeline.sync()
 	if err := r.w.Sync(); err != nil {
 		return err
 	}
@@ -605,6 +615,7 @@ func (r *Results) Close() error {
 		return r.rescue()
 	}
 	err := r.w.Close()
+	_ = r.timeline.close() // an aid: the record matters, not its timeline
 	if j := r.journal.Load(); j != nil {
 		if e := j.close(); err == nil {
 			err = e

@@ -89,6 +89,7 @@ Usage:
   groupimport validate [flags] FILE   check FILE without sending anything (import --dry-run)
   groupimport diff     [flags] FILE   compare FILE with the server, read-only: what an import would do
   groupimport undo     [flags] RESULTS delete what one import created, and nothing else
+  groupimport report   [flags] RECORD write the HTML page of the run that left RECORD
   groupimport check    [flags]        read-only preflight of an org: host, TLS, credentials, contract
   groupimport sandbox  [flags]        run a local fake of the API for trying the tool
   groupimport version                 print the version
@@ -136,6 +137,8 @@ func Main(ctx context.Context, args []string, env *Env) int {
 		err = runDiff(ctx, args[1:], env)
 	case "undo":
 		err = runUndo(ctx, args[1:], env)
+	case "report":
+		err = runReport(ctx, args[1:], env)
 	case "check":
 		err = runCheck(ctx, args[1:], env)
 	case "sandbox":

@@ -59,6 +59,7 @@ var diffFlags = []struct{ name, usage string }{
 	{"ext-fields", "the org's extended-field catalogue: server (fetch it), or a `FILE` (name=TYPE lines or the JSON of GET /v2/extendedFields); fields the org would refuse (91016/91017) are then not differences"},
 	{"sandbox", "diff against a local sandbox API started for the purpose (it holds only its demo group)"},
 	{"summary-json", "also write the diff's summary as JSON to `FILE`"},
+	{"report", ""},
 	{"no-progress", ""}, {"log-format", ""},
 	{"encoding", ""}, {"delimiter", ""}, {"sheet", ""}, {"header-row", ""}, {"map", ""}, {"format", ""},
 }
@@ -139,6 +140,7 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 		}
 		env.log.infof("resuming: %s already compared in %s %s kept; %s to look up", importer.Plural(kept, "row"), out, isAre(kept), importer.Plural(todo, "row"))
 	}
+	e.keepTimeline(&o.importOptions, &d, results, inputPath)
 	if err := results.Start(); err != nil {
 		return usagef("cannot create the diff file: %v", err)
 	}
@@ -162,7 +164,9 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	if prog != nil {
 		prog.Finish()
 	}
+	endTimeline(results, runErr)
 	runErr = closeErr(runErr, "closing the diff", results.Close())
+	runErr = reportPage(runErr, o.reportPage, out, env)
 	tally.Unchecked = claims.unchecked()
 	return o.finishDiff(env, sum, tally, runErr, out)
 }
@@ -214,6 +218,8 @@ func (o *diffOptions) diffPath(inputPath string) (string, error) {
 		return "", usagef("--out %s and --summary-json %s are the same file; choose another", out, o.summaryJSON)
 	case o.summaryJSON != "" && o.results != "" && report.SameFile(o.summaryJSON, o.results):
 		return "", usagef("--summary-json %s is the --results file; choose another", o.summaryJSON)
+	case o.reportPage != "" && (report.SameFile(o.reportPage, out) || inputPath != "-" && report.SameFile(o.reportPage, inputPath)):
+		return "", usagef("--report %s is the diff or the input file; choose another", o.reportPage)
 	}
 	if _, err := os.Stat(out); err == nil && !o.overwrite && !o.resume {
 		return "", usagef("diff file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)

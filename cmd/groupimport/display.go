@@ -28,6 +28,7 @@ type display struct {
 	// found may be the one it made, so they are not called conflict
 	// as the other rows whose group was there before are.
 	mayBeOurs int
+	timeline  *report.Timeline // counts the pace cuts too; nil when none is kept
 }
 
 // start shows progress and returns the run's sink: every row goes to the
@@ -54,6 +55,9 @@ func (d *display) start(o *importOptions, env *Env, size int64, write func(impor
 	if d.limiter != nil {
 		d.limiter.OnCut(func(c importer.PaceCut) {
 			env.log.warnf("server answered 429 (every request held %s): pace cut from %s to %s", formatHold(c.Hold), paceText(c.From), paceText(c.To))
+			if d.timeline != nil {
+				d.timeline.Cut(c)
+			}
 		})
 	}
 	if o.resume {

@@ -47,6 +47,7 @@ type importOptions struct {
 	resume, allowEmpty              bool
 	logFormat, onConflict           choiceFlag
 	failedOut, extFields            string
+	reportPage                      string // --report: the run's HTML page
 	encoding, format                string
 	delimiter                       delimiterFlag
 	sheet, mapSpec                  string
@@ -54,6 +55,7 @@ type importOptions struct {
 	maxErrors                       maxErrorsFlag
 	hostSet                         bool            // --host given on the command line
 	rescued                         string          // where the record went when the results file was lost
+	inputPath                       string          // the input as named, for the run's page
 	args                            []string        // as given, for the resume command
 	command                         string          // import or validate
 	program                         string          // as typed, for the resume command
@@ -96,6 +98,7 @@ func (o *importOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Var(&o.maxErrors, "max-errors", "stop the run once more than `N` rows (or P% of the rows sent, e.g. 5%) end rejected or failed")
 	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "an input with no data rows is a success (exit 0), not an error (exit 2)")
 	fs.StringVar(&o.since, "since", "", "the last results `FILE` of this load: rows unchanged since are not sent, and with --on-conflict update a changed row is one PUT by its known id")
+	fs.StringVar(&o.reportPage, "report", "", "when the run ends, however it ends, write its HTML page to `FILE` (see groupimport report)")
 	fs.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow a plain http:// host that is not loopback (credentials travel unencrypted)")
 }
 
@@ -131,6 +134,7 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	if err := o.checkSince(out); err != nil {
 		return err
 	}
+	o.inputPath = inputPath
 	e, err := o.setUp(ctx, inputPath, !o.dryRun, env)
 	if err != nil {
 		return err
@@ -162,12 +166,14 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 
 	sum, runErr := importer.Run(ctx, e.in.Records, e.cfg)
 	d.stop(env, &sum)
+	endTimeline(results, runErr)
 	if err := results.Close(); errors.Is(err, report.ErrResultsLost) {
 		// Said whatever else stopped the run: it says where the rows are.
 		out, runErr = o.lost(err, &sum)
 	} else {
 		runErr = closeErr(runErr, "closing the results", err)
 	}
+	runErr = reportPage(runErr, o.reportPage, out, env)
 	if d.failedOut != nil {
 		runErr = closeErr(runErr, "--failed-out", d.failedOut.Close())
 	}
@@ -235,6 +241,7 @@ func (o *importOptions) prepare(e *engine, d *display, results *report.Results, 
 			return usagef("--summary-json: %v", err)
 		}
 	}
+	e.keepTimeline(o, d, results, o.inputPath)
 	if err := results.Start(); err != nil {
 		return usagef("cannot create the results file: %v", err)
 	}
@@ -426,6 +433,9 @@ func (o *importOptions) resultsPath(inputPath string) (string, error) {
 	}
 	if o.summaryJSON != "" {
 		files = append(files, named{"--summary-json", o.summaryJSON})
+	}
+	if o.reportPage != "" {
+		files = append(files, named{"--report", o.reportPage})
 	}
 	for i, f := range files {
 		if inputPath != "-" && report.SameFile(f.path, inputPath) {
