@@ -130,6 +130,7 @@ func (r *runner) recover(j job, res Result, found *capillary.GroupInfo, cmp Comp
 		// there before, in this mode, it is a conflict. (Its first
 		// attempt meeting a 5xx must not make it end otherwise.)
 		res.Status, res.Code = Conflict, 1633
+		res.Reasons = slices.DeleteFunc(res.Reasons, func(r Reason) bool { return r == AnswerLost })
 		res.Message = "a group with this externalId was there before this run (" + ours.why + "); it matches the row (--on-conflict lookup reports such rows as exists)"
 	case ours.older:
 		res.Reasons = slices.DeleteFunc(res.Reasons, func(r Reason) bool { return r == AnswerLost })
