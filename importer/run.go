@@ -256,6 +256,9 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 	counts := new(tally)
 	deliver := func(res *Result) { // called in input order, from one goroutine
 		counts.add(res.Status)
+		if res.Status == Invalid {
+			sum.Problems += len(SplitProblems(res.Message))
+		}
 		if sinkErr == nil {
 			if sinkErr = cfg.Sink(*res); sinkErr != nil {
 				stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))

@@ -12,6 +12,11 @@ type Summary struct {
 	DryRun   bool
 	Stopped  string // why the run stopped early, or ""
 
+	// Problems counts the problems of the invalid rows: a row names
+	// every problem it has (see Validator.Validate), so it may be more
+	// than Counts[Invalid].
+	Problems int
+
 	// Throttled and Retries, when the caller watched the run's Traffic:
 	// 429 answers, and requests sent again after a 429 or a failure.
 	Throttled, Retries int

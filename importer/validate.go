@@ -27,15 +27,24 @@ type Validator struct {
 }
 
 // Validate fills g from cells. It returns the external id as read (trimmed)
-// and, for a row that must not be sent, a message naming the column and the
-// rule. Warnings that do not stop the row (an extended field the catalogue
-// does not know) come back in warn.
+// and, for a row that must not be sent, a message naming every problem of
+// the row, each with its column, in the file's column order and joined
+// with "; " (SplitProblems takes them apart). Warnings that do not stop the
+// row (an extended field the catalogue does not know) come back in warn;
+// on a row that is not sent they are named in the message instead, so that
+// one pass shows all there is to fix.
+//
+// A valid row takes the fast path, allocating nothing; only a row with a
+// problem gathers them.
 func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, problem string, warn []Notice) {
 	c := v.Cols
 	id = v.ID(cells)
 	if len(cells) != len(c.Names) {
+		// The cells are not where the header says: checking them
+		// would name problems the row does not have.
 		return id, fmt.Sprintf("row has %d cells, the header has %d: check for a stray delimiter or a missing quote", len(cells), len(c.Names)), nil
 	}
+	var ps rowProblems
 	ascii := true // most files are: characters are then bytes
 	for i, cell := range cells {
 		if isASCII(cell) {
@@ -43,7 +52,7 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 		}
 		ascii = false
 		if !utf8.ValidString(cell) {
-			return id, fmt.Sprintf("%s: not valid UTF-8; save the file as CSV UTF-8 or pass --encoding", columnName(c, i)), nil
+			ps.add(i, fmt.Sprintf("%s: not valid UTF-8; save the file as CSV UTF-8 or pass --encoding", columnName(c, i)))
 		}
 	}
 	chars := func(s string) int {
@@ -55,22 +64,21 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 	*g = capillary.Group{ExternalID: id, ExtendedFields: g.ExtendedFields[:0]}
 	switch n := chars(id); {
 	case id == "":
-		return id, "externalId: missing (required)", nil
+		ps.add(c.ExternalID, "externalId: missing (required)")
 	case n > MaxIDLength:
-		return id, fmt.Sprintf("externalId: %d characters, at most %d allowed", n, MaxIDLength), nil
-	}
-	if msg := invisibleInID(id, ascii); msg != "" {
-		return id, "externalId: " + msg, nil
+		ps.add(c.ExternalID, fmt.Sprintf("externalId: %d characters, at most %d allowed", n, MaxIDLength))
+	default:
+		if msg := invisibleInID(id, ascii); msg != "" {
+			ps.add(c.ExternalID, "externalId: "+msg)
+		}
 	}
 	if c.GroupName >= 0 {
 		g.GroupName = strings.TrimSpace(cells[c.GroupName])
 		if n := chars(g.GroupName); n > MaxIDLength {
-			return id, fmt.Sprintf("groupName: %d characters, at most %d allowed", n, MaxIDLength), nil
+			ps.add(c.GroupName, fmt.Sprintf("groupName: %d characters, at most %d allowed", n, MaxIDLength))
 		}
 	}
-	if problem := v.numbers(cells, g); problem != "" {
-		return id, problem, nil
-	}
+	v.numbers(cells, g, &ps)
 	for _, e := range c.Ext {
 		val := cells[e.Index]
 		if strings.TrimSpace(val) == "" {
@@ -80,37 +88,44 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 		if v.ExtTypes != nil {
 			if w, ok := checkExt(v.ExtTypes, e.Name, val); !ok {
 				warn = append(warn, w)
+				if len(ps) > 0 {
+					ps.add(e.Index, fmt.Sprintf("%s: would not be saved (%d %s)", columnName(c, e.Index), w.Code, w.Message))
+				}
 			}
 		}
+	}
+	if len(ps) > 0 {
+		return id, ps.message(), nil
 	}
 	return id, "", warn
 }
 
-// numbers fills g's maxGroupSize and limit from cells, or says what is
-// wrong with them.
-func (v *Validator) numbers(cells []string, g *capillary.Group) (problem string) {
+// numbers fills g's maxGroupSize and limit from cells, or adds to ps what
+// is wrong with them.
+func (v *Validator) numbers(cells []string, g *capillary.Group, ps *rowProblems) {
 	c := v.Cols
 	size, msg := wholeNumber(cells[c.MaxGroupSize])
 	switch {
 	case msg != "":
-		return "maxGroupSize: " + msg
+		ps.add(c.MaxGroupSize, "maxGroupSize: "+msg)
 	case size <= 0:
-		return fmt.Sprintf("maxGroupSize: %d is not positive", size)
+		ps.add(c.MaxGroupSize, fmt.Sprintf("maxGroupSize: %d is not positive", size))
 	case size > v.MaxGroupSize:
-		return fmt.Sprintf("maxGroupSize: %d is over the org's limit of %d (CONF_MAX_FLEET_GROUP_SIZE)", size, v.MaxGroupSize)
+		ps.add(c.MaxGroupSize, fmt.Sprintf("maxGroupSize: %d is over the org's limit of %d (CONF_MAX_FLEET_GROUP_SIZE)", size, v.MaxGroupSize))
+	default:
+		g.MaxGroupSize = size
 	}
-	g.MaxGroupSize = size
 	if c.Limit >= 0 && strings.TrimSpace(cells[c.Limit]) != "" {
 		limit, msg := wholeNumber(cells[c.Limit])
 		switch {
 		case msg != "":
-			return "limit: " + msg
+			ps.add(c.Limit, "limit: "+msg)
 		case limit < 0:
-			return fmt.Sprintf("limit: %d is negative", limit)
+			ps.add(c.Limit, fmt.Sprintf("limit: %d is negative", limit))
+		default:
+			g.Limit, g.HasLimit = limit, true
 		}
-		g.Limit, g.HasLimit = limit, true
 	}
-	return ""
 }
 
 // wholeNumber parses a count. Spreadsheets write whole numbers as "110.0"

@@ -217,3 +217,29 @@ func TestWholeNumberSeparators(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateNamesEveryProblem: a row with several problems names them
+// all, in the order of the file's columns, so that one pass finds them.
+func TestValidateNamesEveryProblem(t *testing.T) {
+	// groupName comes before externalId in this file: column order, not
+	// the order of the checks.
+	cols := mustHeader(t, "groupName", "externalId", "maxGroupSize", "limit", "ext.platinum")
+	v := &Validator{Cols: cols, MaxGroupSize: 30000, ExtTypes: map[string]string{"platinum": "INTEGER"}}
+	var g capillary.Group
+	id, problem, _ := v.Validate([]string{strings.Repeat("n", 58), "S-008", "-1", "-3", "x"}, &g)
+	want := "groupName: 58 characters, at most 50 allowed; maxGroupSize: -1 is not positive; limit: -3 is negative; " +
+		"ext.platinum: would not be saved (91017 Extended field value for platinum does not match the data type INTEGER)"
+	if id != "S-008" || problem != want {
+		t.Fatalf("Validate = %q, %q\nwant problem %q", id, problem, want)
+	}
+	if got := SplitProblems(problem); len(got) != 4 || got[1] != "maxGroupSize: -1 is not positive" {
+		t.Fatalf("SplitProblems = %q", got)
+	}
+	// A problem's own advice after a semicolon stays with it.
+	_, problem, _ = v.Validate([]string{"caf\xe9", "a\u200bb", "30.000", "", ""}, &g)
+	got := SplitProblems(problem)
+	if len(got) != 3 || !strings.HasPrefix(got[0], "groupName: not valid UTF-8") || !strings.HasPrefix(got[1], "externalId: holds an invisible") ||
+		!strings.HasPrefix(got[2], `maxGroupSize: "30.000" is ambiguous`) || !strings.Contains(got[2], "; write the number") {
+		t.Fatalf("SplitProblems(%q) = %q", problem, got)
+	}
+}

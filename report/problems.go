@@ -19,11 +19,18 @@ import (
 // Rows that ended well but lost extended fields (warnings) are problems
 // too: data did not arrive.
 //
+// An invalid row names every problem it has (importer.SplitProblems takes
+// them apart): it is counted under the kind of each, so that a kind's
+// count is how many rows have that problem, and the table's title says how
+// many rows and problems there are in all when they differ.
+//
 // Add is meant to be a Config.Sink step: rows come from one goroutine.
 type Problems struct {
-	kinds map[string]*problemKind
-	order []string
-	other int
+	kinds    map[string]*problemKind
+	order    []string
+	other    int
+	rows     int // rows added
+	problems int // their problems: more than rows when a row has several
 }
 
 type problemKind struct {
@@ -63,7 +70,21 @@ func (p *Problems) Add(r importer.Result) {
 	if r.Status.OK() && len(r.Warnings) == 0 || r.Status == importer.Skipped {
 		return
 	}
-	parts, values := splitValues(problemText(r), r.ExternalID)
+	p.rows++
+	if r.Status != importer.Invalid {
+		p.problems++
+		p.add(r, problemText(r))
+		return
+	}
+	for _, text := range importer.SplitProblems(r.Message) {
+		p.problems++
+		p.add(r, text)
+	}
+}
+
+// add counts one problem of row r, whose text is msg.
+func (p *Problems) add(r importer.Result, msg string) {
+	parts, values := splitValues(msg, r.ExternalID)
 	key := string(r.Status) + "\x00" + strconv.Itoa(r.Code) + "\x00" + strings.Join(parts, "\x00")
 	k, ok := p.kinds[key]
 	if !ok {
@@ -172,6 +193,9 @@ func (p *Problems) Print(w io.Writer, width int) {
 	}
 	lw := lineWrapper{b: new(strings.Builder), width: width}
 	lw.line("", "Problems by kind (the first rows of each, with their own values):")
+	if p.problems > p.rows {
+		lw.line("  ", fmt.Sprintf("%s with %d problems; a row with several is counted under each of its kinds", importer.Plural(p.rows, "row"), p.problems))
+	}
 	for i, key := range keys {
 		if i == kindsShown {
 			lw.line("  ", fmt.Sprintf("... and %d more kinds; see the results file", len(keys)-kindsShown))

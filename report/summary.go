@@ -38,6 +38,9 @@ func PrintSummary(w io.Writer, s importer.Summary, resultsPath string) {
 			if st == importer.Skipped && !s.DryRun {
 				l.note = "not sent: the run stopped before them"
 			}
+			if st == importer.Invalid && s.Problems > n {
+				l.note = fmt.Sprintf("%d problems: a row names each of its own", s.Problems)
+			}
 			lines = append(lines, l)
 		}
 	}
@@ -107,6 +110,7 @@ func summaryStatuses(counts map[importer.Status]int) []importer.Status {
 type summaryJSON struct {
 	Rows              int           `json:"rows"`
 	Counts            orderedCounts `json:"counts"`
+	Problems          int           `json:"problems"` // of the invalid rows, each of which names all of its own
 	Requests          int           `json:"requests"`
 	Retries           int           `json:"retries"`
 	Throttled         int           `json:"throttled"`
@@ -206,6 +210,7 @@ func SummaryLine(s importer.Summary, resultsPath string, now time.Time) []byte {
 func newSummaryJSON(s importer.Summary, resultsPath string) summaryJSON {
 	doc := summaryJSON{
 		Rows:              s.Rows,
+		Problems:          s.Problems,
 		Counts:            orderedCounts{s.Counts},
 		Requests:          s.Requests,
 		Retries:           s.Retries,
@@ -294,7 +299,8 @@ func syncDir(dir string) {
 
 // RowLine is one row that needs attention (rejected, failed, invalid) as a
 // JSON log record, for --log-format json: time, level "WARN", msg "row",
-// row, externalId, status, code (0 when none), message and requestId.
+// row, externalId, status, code (0 when none), message and requestId, and
+// for an invalid row its problems one by one.
 func RowLine(r importer.Result, now time.Time) []byte {
 	doc := struct {
 		Time       string `json:"time"`
@@ -306,7 +312,12 @@ func RowLine(r importer.Result, now time.Time) []byte {
 		Code       int    `json:"code"`
 		Message    string `json:"message"`
 		RequestID  string `json:"requestId"`
-	}{now.UTC().Format(time.RFC3339Nano), "WARN", "row", r.Row, r.ExternalID, string(r.Status), r.Code, r.Message, r.RequestID}
+		// Problems are an invalid row's problems, one by one.
+		Problems []string `json:"problems,omitempty"`
+	}{now.UTC().Format(time.RFC3339Nano), "WARN", "row", r.Row, r.ExternalID, string(r.Status), r.Code, r.Message, r.RequestID, nil}
+	if r.Status == importer.Invalid {
+		doc.Problems = importer.SplitProblems(r.Message)
+	}
 	data, _ := json.Marshal(doc)
 	return append(data, '\n')
 }

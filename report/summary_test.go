@@ -127,6 +127,7 @@ func TestWriteSummaryJSON(t *testing.T) {
     "duplicate": 0,
     "skipped": 0
   },
+  "problems": 0,
   "requests": 110,
   "retries": 0,
   "throttled": 0,

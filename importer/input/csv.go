@@ -51,7 +51,22 @@ type CSVRecords struct {
 	// extra counts newlines that sat inside quoted cells so far: the CSV line
 	// number minus extra is the row number a spreadsheet shows.
 	extra int
+	// width is the header's number of cells, once SetWidth says it; 0
+	// before. spanning is the text of the record encoding/csv is reading
+	// when it runs over more than one line and width is known: see resync.
+	width    int
+	spanning []byte
+	// replay serves lines read again (see resync) before the rest of the
+	// input; nil until a line is.
+	replay *replay
 }
+
+// SetWidth tells the records the header's number of cells. From then on
+// a quoted cell that runs over a line break must close into a row of that
+// many cells; if it does not (a quote left open, closed only by a quote on
+// a later row), only its first line is the broken row and the lines after
+// it are read again as rows of their own (see resync).
+func (c *CSVRecords) SetWidth(n int) { c.width = n }
 
 // csvBuffer holds the lines being read; a line longer than it is gathered
 // for encoding/csv, up to MaxRow.
@@ -104,6 +119,8 @@ func (c *CSVRecords) Next() ([]string, int, error) {
 		}
 		if !ok {
 			c.fed--
+			spanning := c.spanning
+			c.spanning = nil
 			var err error
 			if rec, err = c.r.Read(); err != nil {
 				if err == io.EOF {
@@ -115,6 +132,10 @@ func (c *CSVRecords) Next() ([]string, int, error) {
 					// encoding/csv counts only the lines it read.
 					pe.StartLine += c.lines
 					pe.Line += c.lines
+					if spanning != nil {
+						re := c.resync(pe.StartLine, spanning, fmt.Sprintf("read on, the quote fails at line %d, column %d", pe.Line, pe.Column))
+						return nil, re.Row, re
+					}
 					c.line = pe.Line
 					// A broken quote can swallow the lines after it
 					// into one record. Those lines keep their own row
@@ -131,6 +152,11 @@ func (c *CSVRecords) Next() ([]string, int, error) {
 			line, _ = c.r.FieldPos(0)
 			line += c.lines
 			c.line = line
+			if spanning != nil && len(rec) != c.width {
+				re := c.resync(line, spanning, fmt.Sprintf("read on to its closing quote, lines %d to %d give %d cells, not the header's %d",
+					line, line+lineCount(spanning)-1, len(rec), c.width))
+				return nil, re.Row, re
+			}
 		}
 		row := line - c.extra
 		blank := true

@@ -118,6 +118,9 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 	}
 	if length <= int64(c.max) && !nul {
 		c.feed.b, c.fed = text, 1
+		if c.width > 0 && bytes.IndexByte(text[:length], '\n') >= 0 {
+			c.spanning = text
+		}
 		return nil, nil
 	}
 
@@ -171,6 +174,11 @@ func (c *CSVRecords) batch() int {
 		s := rowScan{comma: c.delim}
 		n, done := s.scan(p[off:])
 		if !done || (c.comma != 0 && !s.quoted) || n-lineBreak(p[off:off+n]) > c.max {
+			break
+		}
+		if c.width > 0 && bytes.IndexByte(p[off:off+n-lineBreak(p[off:off+n])], '\n') >= 0 {
+			// A record over several lines goes to gather alone, which
+			// keeps its text for resync.
 			break
 		}
 		off += n

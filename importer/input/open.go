@@ -268,6 +268,7 @@ func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format s
 	if err != nil {
 		return nil, err
 	}
+	recs.SetWidth(len(h.cells))
 	out := &File{
 		Columns:   cols,
 		Format:    CSV,
@@ -289,6 +290,7 @@ func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format s
 			if _, err := findHeader(recs, h.row, opts.Map); err != nil {
 				return nil, headerError(file, err)
 			}
+			recs.SetWidth(len(h.cells))
 			return recs, nil
 		}
 	}
