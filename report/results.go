@@ -177,8 +177,8 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 	switch {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, err
-	case exists && !opts.Resume && !opts.Overwrite:
-		return nil, fmt.Errorf("%s: %w", path, ErrExists)
+	case exists && !opts.Resume && !opts.Overwrite && !ownValidation(path, opts.kind()):
+		return nil, existsError(path)
 	case !opts.Resume:
 		// A fresh record: what an earlier run left beside the old one
 		// does not belong to it.
@@ -196,6 +196,49 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// ExistsError is ErrExists with what the existing file is a record of.
+type ExistsError struct {
+	Path string
+	// Kind is the kind its .meta records; empty when it has none (a file
+	// of no run, or results of an older version).
+	Kind Kind
+}
+
+func (e *ExistsError) Error() string {
+	if e.Kind == "" {
+		return e.Path + ": " + ErrExists.Error()
+	}
+	return fmt.Sprintf("%s: %v: it holds %s", e.Path, ErrExists, e.Kind.Record())
+}
+
+func (e *ExistsError) Unwrap() error { return ErrExists }
+
+func existsError(path string) error {
+	e := &ExistsError{Path: path}
+	if b, err := os.ReadFile(path + metaSuffix); err == nil {
+		if m, err := readMeta(b); err == nil {
+			e.Kind = m.kind()
+		}
+	}
+	return e
+}
+
+// ownValidation reports whether a validation would replace the record of
+// an earlier validation, which it does without being asked: that record
+// holds nothing that was sent, and the next check after a fix is the point
+// of the command. Its .meta must say so; any other file is someone's.
+func ownValidation(path string, kind Kind) bool {
+	if kind != KindValidation {
+		return false
+	}
+	b, err := os.ReadFile(path + metaSuffix)
+	if err != nil {
+		return false
+	}
+	m, err := readMeta(b)
+	return err == nil && m.Kind == KindValidation
 }
 
 // removeStaleTemps removes the temporary files of merges that a kill
@@ -277,6 +320,20 @@ func readMeta(b []byte) (meta, error) {
 		return m, errors.New("no host")
 	}
 	return m, nil
+}
+
+// Record is what a record of the kind holds, for messages: "an import's
+// results".
+func (k Kind) Record() string {
+	switch k {
+	case KindImport:
+		return "an import's results"
+	case KindValidation:
+		return "a validation's results"
+	case KindUndo:
+		return "an undo's lines"
+	}
+	return "a " + string(k) + "'s lines"
 }
 
 // article is the kind with its article, for messages.

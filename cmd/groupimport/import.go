@@ -192,6 +192,15 @@ func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string
 		origin, kind = o.origin(e), report.KindImport
 	}
 	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin, OnLost: onLost, Kind: kind})
+	if ee, ok := errors.AsType[*report.ExistsError](err); ok && o.dryRun {
+		// A validation replaces only its own earlier record; --resume,
+		// which a dry run refuses, is no way out.
+		what := "a file that no validation wrote"
+		if ee.Kind != "" {
+			what = ee.Kind.Record()
+		}
+		return nil, usagef("results file %s holds %s; validate writes over no other record: choose another --out, or pass --overwrite to replace it", out, what)
+	}
 	if err != nil {
 		return nil, resultsError(err, out)
 	}
@@ -459,6 +468,9 @@ func (o *importOptions) resultsPath(inputPath string) (string, error) {
 func resultsError(err error, out string) error {
 	switch {
 	case errors.Is(err, report.ErrExists):
+		if ee, ok := errors.AsType[*report.ExistsError](err); ok && ee.Kind != "" {
+			return usagef("results file %s already exists and holds %s; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out, ee.Kind.Record())
+		}
 		return usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
 	case errors.Is(err, report.ErrLocked):
 		return usagef("%v; wait for it to finish or choose another --out", err)
