@@ -86,6 +86,12 @@ type meta struct {
 	// Kind is empty in a .meta written before kinds were recorded: only
 	// imports wrote one then.
 	Kind Kind `json:"kind,omitempty"`
+	// NothingReached says that every session of the record so far ended
+	// on a fault of the whole run before any request had an answer from
+	// the API (see Results.MarkUnreached): nothing of it is on Host, and a
+	// resume may go to another host. A session clears it when it starts,
+	// so that one killed midway leaves it false.
+	NothingReached bool `json:"nothingReached,omitempty"`
 }
 
 // kind is the record's kind, an old .meta's included.
@@ -134,6 +140,12 @@ type Results struct {
 	// Notes are what the user should be told about the earlier record:
 	// a partial record merged in, results without an origin.
 	Notes []string
+
+	// unreached: the record holds nothing that reached its host (a fresh
+	// record, or one whose .meta and lines both say so), so a resume may
+	// change its origin, and a session that reaches nothing keeps it so.
+	unreached bool
+	created   string // when the record was started, from its .meta
 
 	unlock    func()
 	timeline  *Timeline
@@ -187,6 +199,7 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 				return nil, err
 			}
 		}
+		r.unreached = true
 		return r, nil
 	}
 	if err := r.checkOrigin(exists); err != nil {
@@ -283,6 +296,9 @@ func (r *Results) Path() string { return r.path }
 func (r *Results) checkOrigin(exists bool) error {
 	b, err := os.ReadFile(r.path + metaSuffix)
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && !exists:
+		r.unreached = true
+		return nil
 	case r.opts.Origin == nil && errors.Is(err, fs.ErrNotExist):
 		return nil
 	case errors.Is(err, fs.ErrNotExist) && exists:
@@ -300,10 +316,70 @@ func (r *Results) checkOrigin(exists bool) error {
 	if m.kind() != r.opts.kind() {
 		return fmt.Errorf("%w: %s is %s record, and this run would resume %s record", ErrOtherKind, r.path, m.kind().article(), r.opts.kind().article())
 	}
+	r.created = m.Created
+	r.unreached = m.NothingReached && reachedNothing(r.path)
 	if r.opts.Origin != nil && m.Origin != *r.opts.Origin {
-		return fmt.Errorf("%w: %s was made against %s, and this run is against %s", ErrOtherOrigin, r.path, m.Origin, r.opts.Origin)
+		if !r.unreached {
+			return fmt.Errorf("%w: %s was made against %s, and this run is against %s", ErrOtherOrigin, r.path, m.Origin, r.opts.Origin)
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("nothing of %s reached %s; its rows now go to %s", r.path, m.Host, r.opts.Origin.Host))
 	}
 	return nil
+}
+
+// reachedNothing reports whether the record at path holds no line that a
+// server answered or may have acted on: every line is skipped (the run
+// stopped before the row was settled), invalid or duplicate, with no
+// entity id, API code, request id or group sent. A skipped line's attempts
+// alone do not count: the .meta's NothingReached says whether its
+// requests got anywhere. An unreadable record reached something, to be
+// safe.
+func reachedNothing(path string) bool {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	errReached := errors.New("reached")
+	err = ReadResults(f, func(res importer.Result) error {
+		local := res.Status == importer.Skipped || res.Status.Local()
+		if !local || res.EntityID != 0 || res.Code != 0 || res.RequestID != "" || res.Sent != "" {
+			return errReached
+		}
+		return nil
+	})
+	return err == nil
+}
+
+// MarkUnreached records, before Close, that the session ended on a fault
+// of the whole run before any request had an answer from the API (a host
+// that refuses connections, does not resolve, has no route, or is not the
+// API). When the record held nothing of its host before the session
+// either, its .meta says so, and a resume may go to another host: the
+// hint after a mistyped --host can then be the resume itself. It reports
+// whether the mark was made.
+func (r *Results) MarkUnreached() bool {
+	if !r.unreached || r.opts.Origin == nil || r.w == nil {
+		return false
+	}
+	return r.recordMeta(true) == nil
+}
+
+// recordMeta records the run's origin and kind, keeping when the record
+// was started.
+func (r *Results) recordMeta(nothingReached bool) error {
+	m := meta{Created: r.created, Kind: r.opts.kind(), NothingReached: nothingReached}
+	if m.Created == "" {
+		m.Created = time.Now().UTC().Format(time.RFC3339)
+	}
+	if r.opts.Origin != nil {
+		m.Origin = *r.opts.Origin
+	}
+	b, _ := json.MarshalIndent(m, "", "  ")
+	return writeFileAtomic(r.path+metaSuffix, append(b, '\n'))
 }
 
 // readMeta parses a .meta: a JSON object with the origin of a record that
@@ -544,8 +620,11 @@ func (r *Results) Earlier() (prior *Prior, done func(), err error) {
 // without it.
 func (r *Results) Start() error {
 	if o := r.opts.Origin; o != nil || r.opts.kind() == KindValidation {
-		if _, err := os.Lstat(r.path + metaSuffix); !r.opts.Resume || errors.Is(err, fs.ErrNotExist) {
-			if err := writeMeta(r.path, o, r.opts.kind()); err != nil {
+		// A resume rewrites the .meta of a record that held nothing of its
+		// host: the origin may be another, and NothingReached is cleared
+		// until the session proves it again.
+		if _, err := os.Lstat(r.path + metaSuffix); !r.opts.Resume || r.unreached || errors.Is(err, fs.ErrNotExist) {
+			if err := r.recordMeta(false); err != nil {
 				return err
 			}
 		}
