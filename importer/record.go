@@ -32,6 +32,11 @@ const (
 	// ExtFieldsRefused: a diff found extended fields that differ but that
 	// the org's catalogue would refuse, so they are not differences.
 	ExtFieldsRefused Reason = "ext_fields_refused"
+	// ExtFieldsUnverified: a diff without the org's catalogue found
+	// extended fields of the row that the server's group lacks; the org
+	// may have refused them at create (91016/91017), which no update can
+	// fix, and only the catalogue tells.
+	ExtFieldsUnverified Reason = "ext_fields_unverified"
 	// StatusInactive: a group has the externalId but is not ACTIVE.
 	StatusInactive Reason = "status_inactive"
 	// IDLookAlike: the externalId differs from an earlier row's only in
@@ -46,7 +51,7 @@ const (
 )
 
 // reasons lists every Reason, for readers that check a token.
-var reasons = [...]Reason{AnswerLost, SizeNotCompared, ExtFieldsNotSaved, ExtFieldsRefused, StatusInactive, IDLookAlike, SinceIDGone, SinceIDOther, NotVerified}
+var reasons = [...]Reason{AnswerLost, SizeNotCompared, ExtFieldsNotSaved, ExtFieldsRefused, ExtFieldsUnverified, StatusInactive, IDLookAlike, SinceIDGone, SinceIDOther, NotVerified}
 
 // Known reports whether r is one of the reasons this version writes.
 // Readers keep tokens they do not know (a newer version may add some).

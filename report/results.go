@@ -86,6 +86,12 @@ type meta struct {
 	// Kind is empty in a .meta written before kinds were recorded: only
 	// imports wrote one then.
 	Kind Kind `json:"kind,omitempty"`
+	// NothingReached says that every session of the record so far ended
+	// on a fault of the whole run before any request had an answer from
+	// the API (see Results.MarkUnreached): nothing of it is on Host, and a
+	// resume may go to another host. A session clears it when it starts,
+	// so that one killed midway leaves it false.
+	NothingReached bool `json:"nothingReached,omitempty"`
 }
 
 // kind is the record's kind, an old .meta's included.
@@ -135,6 +141,12 @@ type Results struct {
 	// a partial record merged in, results without an origin.
 	Notes []string
 
+	// unreached: the record holds nothing that reached its host (a fresh
+	// record, or one whose .meta and lines both say so), so a resume may
+	// change its origin, and a session that reaches nothing keeps it so.
+	unreached bool
+	created   string // when the record was started, from its .meta
+
 	unlock    func()
 	timeline  *Timeline
 	prior     *Prior
@@ -177,8 +189,8 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 	switch {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, err
-	case exists && !opts.Resume && !opts.Overwrite:
-		return nil, fmt.Errorf("%s: %w", path, ErrExists)
+	case exists && !opts.Resume && !opts.Overwrite && !ownValidation(path, opts.kind()):
+		return nil, existsError(path)
 	case !opts.Resume:
 		// A fresh record: what an earlier run left beside the old one
 		// does not belong to it.
@@ -187,6 +199,7 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 				return nil, err
 			}
 		}
+		r.unreached = true
 		return r, nil
 	}
 	if err := r.checkOrigin(exists); err != nil {
@@ -196,6 +209,49 @@ func OpenResults(path string, opts ResultsOptions) (_ *Results, err error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// ExistsError is ErrExists with what the existing file is a record of.
+type ExistsError struct {
+	Path string
+	// Kind is the kind its .meta records; empty when it has none (a file
+	// of no run, or results of an older version).
+	Kind Kind
+}
+
+func (e *ExistsError) Error() string {
+	if e.Kind == "" {
+		return e.Path + ": " + ErrExists.Error()
+	}
+	return fmt.Sprintf("%s: %v: it holds %s", e.Path, ErrExists, e.Kind.Record())
+}
+
+func (e *ExistsError) Unwrap() error { return ErrExists }
+
+func existsError(path string) error {
+	e := &ExistsError{Path: path}
+	if b, err := os.ReadFile(path + metaSuffix); err == nil {
+		if m, err := readMeta(b); err == nil {
+			e.Kind = m.kind()
+		}
+	}
+	return e
+}
+
+// ownValidation reports whether a validation would replace the record of
+// an earlier validation, which it does without being asked: that record
+// holds nothing that was sent, and the next check after a fix is the point
+// of the command. Its .meta must say so; any other file is someone's.
+func ownValidation(path string, kind Kind) bool {
+	if kind != KindValidation {
+		return false
+	}
+	b, err := os.ReadFile(path + metaSuffix)
+	if err != nil {
+		return false
+	}
+	m, err := readMeta(b)
+	return err == nil && m.Kind == KindValidation
 }
 
 // removeStaleTemps removes the temporary files of merges that a kill
@@ -240,6 +296,9 @@ func (r *Results) Path() string { return r.path }
 func (r *Results) checkOrigin(exists bool) error {
 	b, err := os.ReadFile(r.path + metaSuffix)
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && !exists:
+		r.unreached = true
+		return nil
 	case r.opts.Origin == nil && errors.Is(err, fs.ErrNotExist):
 		return nil
 	case errors.Is(err, fs.ErrNotExist) && exists:
@@ -257,10 +316,70 @@ func (r *Results) checkOrigin(exists bool) error {
 	if m.kind() != r.opts.kind() {
 		return fmt.Errorf("%w: %s is %s record, and this run would resume %s record", ErrOtherKind, r.path, m.kind().article(), r.opts.kind().article())
 	}
+	r.created = m.Created
+	r.unreached = m.NothingReached && reachedNothing(r.path)
 	if r.opts.Origin != nil && m.Origin != *r.opts.Origin {
-		return fmt.Errorf("%w: %s was made against %s, and this run is against %s", ErrOtherOrigin, r.path, m.Origin, r.opts.Origin)
+		if !r.unreached {
+			return fmt.Errorf("%w: %s was made against %s, and this run is against %s", ErrOtherOrigin, r.path, m.Origin, r.opts.Origin)
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("nothing of %s reached %s; its rows now go to %s", r.path, m.Host, r.opts.Origin.Host))
 	}
 	return nil
+}
+
+// reachedNothing reports whether the record at path holds no line that a
+// server answered or may have acted on: every line is skipped (the run
+// stopped before the row was settled), invalid or duplicate, with no
+// entity id, API code, request id or group sent. A skipped line's attempts
+// alone do not count: the .meta's NothingReached says whether its
+// requests got anywhere. An unreadable record reached something, to be
+// safe.
+func reachedNothing(path string) bool {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	errReached := errors.New("reached")
+	err = ReadResults(f, func(res importer.Result) error {
+		local := res.Status == importer.Skipped || res.Status.Local()
+		if !local || res.EntityID != 0 || res.Code != 0 || res.RequestID != "" || res.Sent != "" {
+			return errReached
+		}
+		return nil
+	})
+	return err == nil
+}
+
+// MarkUnreached records, before Close, that the session ended on a fault
+// of the whole run before any request had an answer from the API (a host
+// that refuses connections, does not resolve, has no route, or is not the
+// API). When the record held nothing of its host before the session
+// either, its .meta says so, and a resume may go to another host: the
+// hint after a mistyped --host can then be the resume itself. It reports
+// whether the mark was made.
+func (r *Results) MarkUnreached() bool {
+	if !r.unreached || r.opts.Origin == nil || r.w == nil {
+		return false
+	}
+	return r.recordMeta(true) == nil
+}
+
+// recordMeta records the run's origin and kind, keeping when the record
+// was started.
+func (r *Results) recordMeta(nothingReached bool) error {
+	m := meta{Created: r.created, Kind: r.opts.kind(), NothingReached: nothingReached}
+	if m.Created == "" {
+		m.Created = time.Now().UTC().Format(time.RFC3339)
+	}
+	if r.opts.Origin != nil {
+		m.Origin = *r.opts.Origin
+	}
+	b, _ := json.MarshalIndent(m, "", "  ")
+	return writeFileAtomic(r.path+metaSuffix, append(b, '\n'))
 }
 
 // readMeta parses a .meta: a JSON object with the origin of a record that
@@ -277,6 +396,20 @@ func readMeta(b []byte) (meta, error) {
 		return m, errors.New("no host")
 	}
 	return m, nil
+}
+
+// Record is what a record of the kind holds, for messages: "an import's
+// results".
+func (k Kind) Record() string {
+	switch k {
+	case KindImport:
+		return "an import's results"
+	case KindValidation:
+		return "a validation's results"
+	case KindUndo:
+		return "an undo's lines"
+	}
+	return "a " + string(k) + "'s lines"
 }
 
 // article is the kind with its article, for messages.
@@ -487,8 +620,11 @@ func (r *Results) Earlier() (prior *Prior, done func(), err error) {
 // without it.
 func (r *Results) Start() error {
 	if o := r.opts.Origin; o != nil || r.opts.kind() == KindValidation {
-		if _, err := os.Lstat(r.path + metaSuffix); !r.opts.Resume || errors.Is(err, fs.ErrNotExist) {
-			if err := writeMeta(r.path, o, r.opts.kind()); err != nil {
+		// A resume rewrites the .meta of a record that held nothing of its
+		// host: the origin may be another, and NothingReached is cleared
+		// until the session proves it again.
+		if _, err := os.Lstat(r.path + metaSuffix); !r.opts.Resume || r.unreached || errors.Is(err, fs.ErrNotExist) {
+			if err := r.recordMeta(false); err != nil {
 				return err
 			}
 		}

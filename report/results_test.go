@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,5 +159,40 @@ func TestOpenResultsRemovesAKilledMergesTemporaryFile(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Error("another file's temporary file was removed")
+	}
+}
+
+// TestValidationReplacesOnlyItsOwnRecord: a validation takes the place of
+// an earlier validation's record without Overwrite; an import's results
+// stay refused, and the error says what they are.
+func TestValidationReplacesOnlyItsOwnRecord(t *testing.T) {
+	dir := t.TempDir()
+	open := func(path string, kind Kind, origin *Origin) error {
+		r, err := OpenResults(path, ResultsOptions{Kind: kind, Origin: origin})
+		if err != nil {
+			return err
+		}
+		if err := r.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return r.Close()
+	}
+	v := filepath.Join(dir, "v.csv")
+	for i := range 2 {
+		if err := open(v, KindValidation, nil); err != nil {
+			t.Fatalf("validation %d: %v", i+1, err)
+		}
+	}
+	imp := filepath.Join(dir, "i.csv")
+	if err := open(imp, KindImport, &Origin{Host: "https://eu.api.capillarytech.com", Identity: "till t"}); err != nil {
+		t.Fatal(err)
+	}
+	err := open(imp, KindValidation, nil)
+	var ee *ExistsError
+	if !errors.As(err, &ee) || ee.Kind != KindImport || !strings.Contains(err.Error(), "an import's results") {
+		t.Fatalf("validation over an import: %v", err)
+	}
+	if err := open(v, KindImport, &Origin{Host: "h", Identity: "i"}); !errors.Is(err, ErrExists) {
+		t.Fatalf("import over a validation: %v", err)
 	}
 }

@@ -55,6 +55,7 @@ type importOptions struct {
 	maxErrors                       maxErrorsFlag
 	hostSet                         bool            // --host given on the command line
 	rescued                         string          // where the record went when the results file was lost
+	unreached                       string          // the host nothing reached, when the record may move to another
 	inputPath                       string          // the input as named, for the run's page
 	args                            []string        // as given, for the resume command
 	command                         string          // import or validate
@@ -167,6 +168,9 @@ func (o *importOptions) run(ctx context.Context, inputPath string, env *Env) err
 	sum, runErr := importer.Run(ctx, e.in.Records, e.cfg)
 	d.stop(env, &sum)
 	endTimeline(results, runErr)
+	if !o.dryRun && reachedNoAPI(runErr) && results.MarkUnreached() {
+		o.unreached = e.client.Host()
+	}
 	if err := results.Close(); errors.Is(err, report.ErrResultsLost) {
 		// Said whatever else stopped the run: it says where the rows are.
 		out, runErr = o.lost(err, &sum)
@@ -192,6 +196,15 @@ func (o *importOptions) takeResults(e *engine, d *display, inputPath, out string
 		origin, kind = o.origin(e), report.KindImport
 	}
 	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: origin, OnLost: onLost, Kind: kind})
+	if ee, ok := errors.AsType[*report.ExistsError](err); ok && o.dryRun {
+		// A validation replaces only its own earlier record; --resume,
+		// which a dry run refuses, is no way out.
+		what := "a file that no validation wrote"
+		if ee.Kind != "" {
+			what = ee.Kind.Record()
+		}
+		return nil, usagef("results file %s holds %s; validate writes over no other record: choose another --out, or pass --overwrite to replace it", out, what)
+	}
 	if err != nil {
 		return nil, resultsError(err, out)
 	}
@@ -325,8 +338,35 @@ func (o *importOptions) resumeHint(sum importer.Summary, runErr error) string {
 		return ""
 	case o.rescued != "":
 		return "to carry on from the rescued record, run: " + resumeCommand(o.program, o.command, withOut(o.args, o.rescued))
+	case o.unreached != "":
+		// The record holds nothing of that host, so the resume may name
+		// another: the same command with the host fixed.
+		fix := "--host"
+		if o.cluster != "" {
+			fix = "--cluster or the network"
+		}
+		return "nothing reached " + o.unreached + "; fix " + fix + " and carry on with: " + resumeCommand(o.program, o.command, o.args)
 	}
 	return "to carry on, run: " + resumeCommand(o.program, o.command, o.args)
+}
+
+// reachedNoAPI reports whether the run stopped on a fault of the host that
+// proves no request of it had an answer from the API: the host refused
+// connections, did not resolve, had no route, or answered as something
+// else than the API. These are faults of the whole run only before the
+// API has answered once (see importer's hostFault). Rejected credentials
+// are the API's answer; an untrusted certificate or a redirect may come
+// after answers.
+func reachedNoAPI(err error) bool {
+	f, ok := errors.AsType[*capillary.HostFault](err)
+	if !ok {
+		return false
+	}
+	switch f.Problem {
+	case capillary.Refused, capillary.NoSuchHost, capillary.Unreachable, capillary.NotTheAPI:
+		return true
+	}
+	return false
 }
 
 // exitFor maps how the run ended to an exit code and a closing hint ("" for
@@ -459,6 +499,9 @@ func (o *importOptions) resultsPath(inputPath string) (string, error) {
 func resultsError(err error, out string) error {
 	switch {
 	case errors.Is(err, report.ErrExists):
+		if ee, ok := errors.AsType[*report.ExistsError](err); ok && ee.Kind != "" {
+			return usagef("results file %s already exists and holds %s; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out, ee.Kind.Record())
+		}
 		return usagef("results file %s already exists; pass --resume to carry on from it, --overwrite to replace it, or --out to choose another", out)
 	case errors.Is(err, report.ErrLocked):
 		return usagef("%v; wait for it to finish or choose another --out", err)

@@ -290,14 +290,14 @@ func TestOAuthImport(t *testing.T) {
 
 func TestRefusesToOverwriteResults(t *testing.T) {
 	in := writeFile(t, "in.csv", "externalId,maxGroupSize\na,1\n")
-	var c cli
-	if code := c.run(t, "validate", in); code != exitOK {
+	c := cli{env: sandboxEnv()}
+	if code := c.run(t, "import", "--sandbox", in); code != exitOK {
 		t.Fatal(c.stderr.String())
 	}
-	if code := c.run(t, "validate", in); code != exitUsage || !strings.Contains(c.stderr.String(), "--overwrite") {
+	if code := c.run(t, "import", "--sandbox", in); code != exitUsage || !strings.Contains(c.stderr.String(), "--overwrite") {
 		t.Fatalf("exit %d: %s", code, c.stderr.String())
 	}
-	if code := c.run(t, "validate", "--overwrite", in); code != exitOK {
+	if code := c.run(t, "import", "--sandbox", "--overwrite", in); code != exitOK {
 		t.Fatal(c.stderr.String())
 	}
 }
