@@ -114,7 +114,7 @@ func TestResumedResultsDeletedAreRescued(t *testing.T) {
 	if want := filepath.Join(work, "r.rescued.csv"); le.Rescue != want {
 		t.Fatalf("rescue %q, want %s (%v)", le.Rescue, want, le)
 	}
-	want := []string{"2,a,created,1,,,,1,,,,,", "3,b,created,103,,,,1,,,,,", "4,c,created,104,,,,1,,,,,", "5,d,skipped,,,x,,0,,,,,"}
+	want := []string{"2,a,created,1,,,,1,,,,,,", "3,b,created,103,,,,1,,,,,,", "4,c,created,104,,,,1,,,,,,", "5,d,skipped,,,x,,0,,,,,,"}
 	if got := readLines(t, le.Rescue); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rescued:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
