@@ -176,9 +176,13 @@ func (o *undoOptions) send(ctx context.Context, env *Env, path, out string, clie
 		prog = report.NewProgress(env.Stderr, int64(lines), report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json, DryRun: o.dryRun, Traffic: traffic, Width: env.Width})
 	}
 	var changed []importer.Result
+	earlier := map[importer.Status]int{}
 	cfg.Sink = func(r importer.Result) error {
 		if prog != nil {
 			prog.Observe(r)
+		}
+		if r.Kept {
+			earlier[r.Status]++
 		}
 		changed = noteChanged(changed, r)
 		return write(r)
@@ -195,7 +199,7 @@ func (o *undoOptions) send(ctx context.Context, env *Env, path, out string, clie
 			out = results.Path()
 		}
 	}
-	return o.finish(env, sum, runErr, report.UndoPlan{Host: client.Host(), Record: out, Of: path, Summary: sum}, changed)
+	return o.finish(env, sum, runErr, report.UndoPlan{Host: client.Host(), Record: out, Of: path, Summary: sum, Earlier: earlier}, changed)
 }
 
 // lockRecord takes the import's record's lock, so that no import resumes
