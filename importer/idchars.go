@@ -46,58 +46,42 @@ func invisibleMessage(r rune, pos int) string {
 	return fmt.Sprintf("holds an invisible %s (U+%04X) at character %d; delete it (retyping the id is the surest way)", invisibleName(r), r, pos)
 }
 
+// invisibleNames are the invisible characters met in pasted text, by name.
+var invisibleNames = map[rune]string{
+	'\t':   "tab",
+	'\n':   "line feed",
+	'\r':   "carriage return",
+	0:      "NUL",
+	0x00ad: "soft hyphen",
+	0x061c: "Arabic letter mark",
+	0x180e: "Mongolian vowel separator",
+	0x200b: "zero-width space",
+	0x200c: "zero-width non-joiner",
+	0x200d: "zero-width joiner",
+	0x200e: "left-to-right mark",
+	0x200f: "right-to-left mark",
+	0x202a: "left-to-right embedding",
+	0x202b: "right-to-left embedding",
+	0x202c: "pop directional formatting",
+	0x202d: "left-to-right override",
+	0x202e: "right-to-left override",
+	0x2060: "word joiner",
+	0x2061: "invisible operator",
+	0x2062: "invisible operator",
+	0x2063: "invisible operator",
+	0x2064: "invisible operator",
+	0x2066: "left-to-right isolate",
+	0x2067: "right-to-left isolate",
+	0x2068: "first strong isolate",
+	0x2069: "pop directional isolate",
+	0xfeff: "byte order mark",
+}
+
 // invisibleName names the invisible characters met in pasted text; others
 // go by their category.
 func invisibleName(r rune) string {
-	switch r {
-	case '\t':
-		return "tab"
-	case '\n':
-		return "line feed"
-	case '\r':
-		return "carriage return"
-	case 0:
-		return "NUL"
-	case 0x00ad:
-		return "soft hyphen"
-	case 0x061c:
-		return "Arabic letter mark"
-	case 0x180e:
-		return "Mongolian vowel separator"
-	case 0x200b:
-		return "zero-width space"
-	case 0x200c:
-		return "zero-width non-joiner"
-	case 0x200d:
-		return "zero-width joiner"
-	case 0x200e:
-		return "left-to-right mark"
-	case 0x200f:
-		return "right-to-left mark"
-	case 0x202a:
-		return "left-to-right embedding"
-	case 0x202b:
-		return "right-to-left embedding"
-	case 0x202c:
-		return "pop directional formatting"
-	case 0x202d:
-		return "left-to-right override"
-	case 0x202e:
-		return "right-to-left override"
-	case 0x2060:
-		return "word joiner"
-	case 0x2061, 0x2062, 0x2063, 0x2064:
-		return "invisible operator"
-	case 0x2066:
-		return "left-to-right isolate"
-	case 0x2067:
-		return "right-to-left isolate"
-	case 0x2068:
-		return "first strong isolate"
-	case 0x2069:
-		return "pop directional isolate"
-	case 0xfeff:
-		return "byte order mark"
+	if name, ok := invisibleNames[r]; ok {
+		return name
 	}
 	if unicode.Is(unicode.Cc, r) {
 		return "control character"

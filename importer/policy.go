@@ -77,33 +77,19 @@ type decision struct {
 // can be tested without a server.
 func decide(resp *capillary.Response, err error, attempt, throttled int, p Policy, mayExist bool, jitter float64) decision {
 	if err != nil {
-		if errors.Is(err, capillary.ErrUnauthorized) {
-			return decision{act: actAbort, status: Skipped, msg: err.Error()}
-		}
-		if d, ok := tokenBlip(err, attempt, throttled, p, jitter); ok {
-			return d
-		}
-		d := decision{act: actRetry, sent: capillary.MaybeSent(err), msg: "no response: " + err.Error()}
-		return retryOrFail(d, attempt, p, jitter, 0)
+		return noAnswer(err, attempt, throttled, p, jitter)
 	}
 	switch {
 	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
 		return decision{act: actAbort, status: Skipped, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
 	case resp.Status == http.StatusTooManyRequests:
-		if throttled >= p.MaxThrottled {
-			return decision{act: actDone, status: Failed, msg: "rate limited (HTTP 429) " + Plural(throttled, "time") + ": the request rate is above the org's quota"}
-		}
-		wait := resp.RetryAfter
-		if wait <= 0 {
-			wait = backoff(throttled, p, jitter)
-		}
-		return decision{act: actRetry, throttled: true, wait: wait, msg: "rate limited (HTTP 429)"}
+		return rateLimited(resp, throttled, p, jitter)
 	case resp.HasCode(1633):
 		if mayExist {
 			return decision{act: actLookup, msg: resp.Message()}
 		}
 		return decision{act: actDone, status: Conflict, msg: resp.Message()}
-	case resp.Status == http.StatusOK && resp.HasEntity && resp.Entity > 0 && resp.BodyErr == nil && len(resp.Errors) == 0:
+	case showsGroup(resp):
 		if len(resp.Warnings) > 0 {
 			return decision{act: actDone, status: CreatedWithWarnings, msg: "created; some extended fields were not saved"}
 		}
@@ -123,6 +109,38 @@ func decide(resp *capillary.Response, err error, attempt, throttled int, p Polic
 		return retryOrFail(decision{act: actRetry, msg: resp.Message()}, attempt, p, jitter, resp.RetryAfter)
 	}
 	return decision{act: actDone, status: Rejected, msg: resp.Message()}
+}
+
+// showsGroup reports whether an answer to a create is a clean 200 that
+// names the group made.
+func showsGroup(resp *capillary.Response) bool {
+	return resp.Status == http.StatusOK && resp.HasEntity && resp.Entity > 0 && resp.BodyErr == nil && len(resp.Errors) == 0
+}
+
+// noAnswer decides on a request that got no answer: rejected credentials
+// stop the run; a busy token endpoint or a lost answer is tried again.
+func noAnswer(err error, attempt, throttled int, p Policy, jitter float64) decision {
+	if errors.Is(err, capillary.ErrUnauthorized) {
+		return decision{act: actAbort, status: Skipped, msg: err.Error()}
+	}
+	if d, ok := tokenBlip(err, attempt, throttled, p, jitter); ok {
+		return d
+	}
+	d := decision{act: actRetry, sent: capillary.MaybeSent(err), msg: "no response: " + err.Error()}
+	return retryOrFail(d, attempt, p, jitter, 0)
+}
+
+// rateLimited decides on a 429: wait as the server asks, or back off, up
+// to MaxThrottled times; the attempt budget is not used up.
+func rateLimited(resp *capillary.Response, throttled int, p Policy, jitter float64) decision {
+	if throttled >= p.MaxThrottled {
+		return decision{act: actDone, status: Failed, msg: "rate limited (HTTP 429) " + Plural(throttled, "time") + ": the request rate is above the org's quota"}
+	}
+	wait := resp.RetryAfter
+	if wait <= 0 {
+		wait = backoff(throttled, p, jitter)
+	}
+	return decision{act: actRetry, throttled: true, wait: wait, msg: "rate limited (HTTP 429)"}
 }
 
 // unprovenAnswer says what a 2xx answer to a create held instead of the

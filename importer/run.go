@@ -221,19 +221,12 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		return sum, err
 	}
 	if cfg.duplicates == nil {
-		if rw, ok := recs.(Rewinder); ok {
-			d, err := scanRewound(rw, cfg.Validator)
-			if err != nil {
-				if changed := changedAt(err, 0); changed != nil {
-					err = changed
-				} else {
-					err = fmt.Errorf("reading the input for repeated externalIds: %w", err)
-				}
-				sum.Stopped = err.Error()
-				return sum, err
-			}
-			cfg.duplicates = d
+		d, err := scanRepeats(recs, cfg.Validator)
+		if err != nil {
+			sum.Stopped = err.Error()
+			return sum, err
 		}
+		cfg.duplicates = d
 	}
 	// Two contexts of its own: stopping is done once the run stops (the
 	// caller's ctx, an error of the run, a worker's abort), and requests,
@@ -252,32 +245,12 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		r.stall = &stallWatch{timeout: cfg.StallTimeout}
 		go r.stall.watch(stopping, stopRun)
 	}
-	var sinkErr error
-	counts := new(tally)
-	deliver := func(res *Result) { // called in input order, from one goroutine
-		counts.add(res.Status)
-		if res.Status == Invalid {
-			sum.Problems += len(SplitProblems(res.Message))
-		}
-		if sinkErr == nil {
-			if sinkErr = cfg.Sink(*res); sinkErr != nil {
-				stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
-			}
-		}
-	}
-
+	out := &delivery{cfg: &r.cfg, counts: new(tally), stop: stopRun}
 	var readErr, workErr error
 	if cfg.DryRun {
-		sum.Rows, readErr = r.dryRun(recs, deliver)
+		sum.Rows, readErr = r.dryRun(recs, out.deliver)
 	} else {
-		early := func(res Result) {
-			if sinkErr == nil && cfg.Early != nil {
-				if sinkErr = cfg.Early(res); sinkErr != nil {
-					stopRun(fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr))
-				}
-			}
-		}
-		workErr, readErr = r.pipeline(recs, cfg.Window, deliver, early, func(rows int, err error) {
+		workErr, readErr = r.pipeline(recs, cfg.Window, out.deliver, out.early, func(rows int, err error) {
 			sum.Rows = rows
 			// A changed input ends the reading only: the rows read
 			// before the change are what was validated, and those
@@ -288,35 +261,95 @@ func Run(ctx context.Context, recs Records, cfg Config) (Summary, error) {
 		})
 	}
 
+	sinkErr := out.err
 	finished := readErr == nil && workErr == nil && sinkErr == nil && stopping.Err() == nil && cfg.Kill.Err() == nil
 	if v, ok := recs.(Verifier); ok && finished {
 		// Read to its end and sent as read, but changed while the last
 		// rows were sent: the run does not end as if it held still.
 		readErr = changedAt(v.Unchanged(), r.lastRow)
 	}
-	counts.into(sum.Counts)
+	out.counts.into(sum.Counts)
+	sum.Problems = out.problems
 	sum.Requests = int(r.requests.Load())
 	sum.Elapsed = time.Since(sum.Started)
+	err := runError(sinkErr, readErr, workErr, context.Cause(stopping), cfg.Kill.Err() != nil || ctx.Err() != nil)
+	switch {
+	case err == ErrInterrupted:
+		sum.Stopped = "interrupted"
+	case err != nil:
+		sum.Stopped = err.Error()
+	}
+	return sum, err
+}
+
+// delivery hands results to Config.Sink and Config.Early, and counts
+// them. The first failure to write stops the run, and nothing more is
+// handed on.
+type delivery struct {
+	cfg      *Config
+	counts   *tally
+	problems int // of the invalid rows: a row may have several
+	err      error
+	stop     context.CancelCauseFunc
+}
+
+// deliver is called in input order, from one goroutine.
+func (d *delivery) deliver(res *Result) {
+	d.counts.add(res.Status)
+	if res.Status == Invalid {
+		d.problems += len(SplitProblems(res.Message))
+	}
+	if d.err == nil {
+		if d.err = d.cfg.Sink(*res); d.err != nil {
+			d.stop(fmt.Errorf("%w: writing results: %w", ErrAborted, d.err))
+		}
+	}
+}
+
+// early is called, from the same goroutine as deliver, with a row that
+// finished while an earlier one has not.
+func (d *delivery) early(res Result) {
+	if d.err == nil && d.cfg.Early != nil {
+		if d.err = d.cfg.Early(res); d.err != nil {
+			d.stop(fmt.Errorf("%w: writing results: %w", ErrAborted, d.err))
+		}
+	}
+}
+
+// scanRepeats reads input that can be read twice once before the run, for
+// repeated externalIds; nil for input that cannot.
+func scanRepeats(recs Records, v *Validator) (*duplicates, error) {
+	rw, ok := recs.(Rewinder)
+	if !ok {
+		return nil, nil
+	}
+	d, err := scanRewound(rw, v)
+	if err == nil {
+		return d, nil
+	}
+	if changed := changedAt(err, 0); changed != nil {
+		return nil, changed
+	}
+	return nil, fmt.Errorf("reading the input for repeated externalIds: %w", err)
+}
+
+// runError is the one error a run ends with, the first cause first: the
+// results that could not be written, the input, the requests, an abort,
+// then an interruption.
+func runError(sinkErr, readErr, workErr, stopCause error, interrupted bool) error {
 	switch {
 	case sinkErr != nil:
-		err := fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr)
-		sum.Stopped = err.Error()
-		return sum, err
+		return fmt.Errorf("%w: writing results: %w", ErrAborted, sinkErr)
 	case readErr != nil:
-		sum.Stopped = readErr.Error()
-		return sum, readErr
+		return readErr
 	case workErr != nil:
-		sum.Stopped = workErr.Error()
-		return sum, workErr
-	case errors.Is(context.Cause(stopping), ErrAborted):
-		err := context.Cause(stopping)
-		sum.Stopped = err.Error()
-		return sum, err
-	case cfg.Kill.Err() != nil || ctx.Err() != nil:
-		sum.Stopped = "interrupted"
-		return sum, ErrInterrupted
+		return workErr
+	case errors.Is(stopCause, ErrAborted):
+		return stopCause
+	case interrupted:
+		return ErrInterrupted
 	}
-	return sum, nil
+	return nil
 }
 
 // dryRun reads on a goroutine of its own and delivers on this one, in
@@ -474,16 +507,7 @@ func (b *batches) emit(_ int, res Result) {
 // read is the only goroutine that touches recs. It returns the number of
 // data rows, and an error only when the input itself fails.
 func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) {
-	var seen interface {
-		add(id string, row int) (int, bool)
-	} = r.cfg.duplicates
-	var alike *lookAlikes
-	if r.cfg.duplicates == nil {
-		exact := newSeenIDs()
-		seen, alike = exact, newLookAlikeTable(exact)
-	} else {
-		alike = r.cfg.duplicates.alike
-	}
+	seen, alike := r.repeatTables()
 	v := r.cfg.Validator
 	var g capillary.Group
 	seq := 0
@@ -511,70 +535,32 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 			seq++
 			continue
 		}
-		cells, row := rec.Cells, rec.Num
-		id, problem, warn := v.Validate(cells, &g)
+		id, problem, warn := v.Validate(rec.Cells, &g)
 		res.ExternalID = id
 		if r.cfg.KeepCells {
-			res.Cells = append([]string(nil), cells...)
+			res.Cells = append([]string(nil), rec.Cells...)
 		}
-		first, dup := 0, false
-		if id != "" {
-			at := row
-			if problem != "" {
-				at = -row // marks a first row that is not sent
-			}
-			first, dup = seen.add(id, at)
-		}
-		var local []Notice
-		if id != "" && problem == "" && !dup {
-			if like := alike.check(id, row); like != 0 {
-				local = append(local, lookAlikeWarning(like))
-			}
-		}
-		prior, hasPrior, mayExist, err := r.priorOf(row, id)
+		rep := checkRepeat(seen, alike, id, rec.Num, problem)
+		prior, hasPrior, mayExist, err := r.priorOf(rec.Num, id)
 		if err != nil {
 			flow.release()
 			return seq, err
 		}
-		var knownID int64
 		if problem == "" {
 			res.Fingerprint = Fingerprint(&g)
 		}
-		if Keep(prior, hasPrior) {
+		var knownID int64
+		switch {
+		case Keep(prior, hasPrior):
 			if err := editedSince(prior, res.Fingerprint); err != nil {
 				flow.release()
 				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
 			}
-		}
-		switch {
-		case Keep(prior, hasPrior):
-			if prior.Fingerprint == "" {
-				// A record written before fingerprints: the row, which
-				// has the same externalId, is the one it describes.
-				prior.Fingerprint = res.Fingerprint
-			}
-			prior.Offset, prior.Cells, prior.Kept = res.Offset, res.Cells, true
-			res = prior
-		case problem != "":
-			res.Status, res.Message = Invalid, problem
-		case dup && first < 0:
-			res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d, which is invalid; neither is sent", -first)
-		case dup:
-			res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d; only that row is sent", first)
-		case r.cfg.Since != nil && r.unchangedSince(&res, &g, &knownID):
-			// As the last record settled it: res is its line.
-		case r.cfg.DryRun:
-			res.Status, res.Warnings = Valid, warn
-			if len(warn) > 0 {
-				res.Status = ValidWithWarnings
-				res.noteWarnings()
-				res.Message = "would be created, but some extended fields would not be saved"
-			}
-			res.addLocal(local)
-		case r.stopped.Err() != nil:
-			res.Status, res.Message = Skipped, r.stopMessage(0, false)
+			res = keptLine(prior, res)
+		case r.settled(&res, &g, problem, warn, rep, &knownID):
+			// Judged without a request: res is its line.
 		default:
-			j := job{seq: seq, res: res, group: g, mayExist: mayExist, warn: local, knownID: knownID}
+			j := job{seq: seq, res: res, group: g, mayExist: mayExist, warn: rep.local, knownID: knownID}
 			j.group.ExtendedFields = append([]capillary.Field(nil), g.ExtendedFields...)
 			select {
 			case jobs <- j:
@@ -588,6 +574,91 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 		seq++
 	}
 	return seq, nil
+}
+
+// repeatTables are where read finds repeated externalIds: the tables a
+// scan of the whole input filled before the run, or, on input that cannot
+// be read twice, tables filled as the rows come.
+func (r *runner) repeatTables() (idTable, *lookAlikes) {
+	if r.cfg.duplicates == nil {
+		exact := newSeenIDs()
+		return exact, newLookAlikeTable(exact)
+	}
+	return r.cfg.duplicates, r.cfg.duplicates.alike
+}
+
+// idTable records the row of each externalId and reports the first row
+// that had it.
+type idTable interface {
+	add(id string, row int) (first int, dup bool)
+}
+
+// repeat is what the tables of externalIds say of one row: whether an
+// earlier row (first; negative when that row is invalid) has its
+// externalId, and the look-alike warning of a row sent.
+type repeat struct {
+	first int
+	dup   bool
+	local []Notice
+}
+
+func checkRepeat(seen idTable, alike *lookAlikes, id string, row int, problem string) repeat {
+	var rep repeat
+	if id == "" {
+		return rep
+	}
+	at := row
+	if problem != "" {
+		at = -row // marks a first row that is not sent
+	}
+	rep.first, rep.dup = seen.add(id, at)
+	if problem == "" && !rep.dup {
+		if like := alike.check(id, row); like != 0 {
+			rep.local = append(rep.local, lookAlikeWarning(like))
+		}
+	}
+	return rep
+}
+
+// keptLine is the earlier run's line for a row a resume keeps, placed
+// where the row is now.
+func keptLine(prior, now Result) Result {
+	if prior.Fingerprint == "" {
+		// A record written before fingerprints: the row, which has the
+		// same externalId, is the one it describes.
+		prior.Fingerprint = now.Fingerprint
+	}
+	prior.Offset, prior.Cells, prior.Kept = now.Offset, now.Cells, true
+	return prior
+}
+
+// settled judges a row that needs no request: invalid, a repeat, unchanged
+// since the last record, a dry run, or read after the run stopped. It
+// fills res and reports true; false means the row is to be sent.
+func (r *runner) settled(res *Result, g *capillary.Group, problem string, warn []Notice, rep repeat, knownID *int64) bool {
+	switch {
+	case problem != "":
+		res.Status, res.Message = Invalid, problem
+	case rep.dup && rep.first < 0:
+		res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d, which is invalid; neither is sent", -rep.first)
+	case rep.dup:
+		res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d; only that row is sent", rep.first)
+	case r.cfg.Since != nil && r.unchangedSince(res, g, knownID):
+		// As the last record settled it: res is its line.
+	case r.cfg.DryRun:
+		res.Status, res.Warnings = Valid, warn
+		if len(warn) > 0 {
+			res.Status = ValidWithWarnings
+			res.noteWarnings()
+			res.Message = "would be created, but some extended fields would not be saved"
+		}
+		res.addLocal(rep.local)
+	case r.stopped.Err() != nil:
+		res.Status, res.Message = Skipped, r.stopMessage(0, false)
+	default:
+		return false
+	}
+	return true
 }
 
 // priorOf is what the earlier run recorded for a row (Config.Prior), and

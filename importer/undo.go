@@ -387,7 +387,7 @@ func decideDelete(resp *capillary.Response, err error, attempt, throttled int, p
 	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
 		return decision{act: actAbort, msg: fmt.Sprintf("HTTP %d: %s", resp.Status, resp.Message())}
 	case resp.Status == http.StatusTooManyRequests:
-		return decide(resp, nil, attempt, throttled, p, false, jitter)
+		return rateLimited(resp, throttled, p, jitter)
 	case resp.Status == http.StatusOK && resp.BodyErr == nil && len(resp.Errors) == 0:
 		return decision{act: actDone, status: Deleted}
 	case resp.Status >= 500 || resp.Status == http.StatusRequestTimeout || resp.BodyErr != nil:

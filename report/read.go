@@ -40,19 +40,8 @@ func ReadResults(r io.Reader, fn func(importer.Result) error) error {
 	cr.FieldsPerRecord = -1 // a wrong count gets a clearer error below
 	cr.ReuseRecord = true
 
-	head, err := cr.Read()
-	switch {
-	case err == io.EOF:
-		return nil
-	case err != nil:
-		return fmt.Errorf("%w: %w", ErrNotResults, err)
-	}
-	if len(head) > 0 {
-		// Some editors save UTF-8 with a byte order mark.
-		head[0] = strings.TrimPrefix(head[0], "\ufeff")
-	}
-	cols, err := columnsOf(head)
-	if err != nil {
+	cols, err := readHeader(cr)
+	if cols == nil {
 		return err
 	}
 
@@ -97,19 +86,40 @@ func ReadResults(r io.Reader, fn func(importer.Result) error) error {
 			return e
 		}
 		if err != nil {
-			// A bad last line is a cut one when the input does not end in
-			// a newline or ends inside a quoted cell (cut after a newline
-			// the cell contains).
-			if _, next := cr.Read(); next == io.EOF && (!tail.endsWithNewline() || isParse && pe.Err == csv.ErrQuote) {
-				return fmt.Errorf("%w (line %d)", ErrTruncated, line)
-			}
-			if isParse {
-				return fmt.Errorf("report: reading results: %w", err)
-			}
-			return fmt.Errorf("report: results line %d: %w", line, err)
+			return badLine(cr, tail, line, err)
 		}
 		pending, pendingLine, held = res, line, true
 	}
+}
+
+// readHeader reads the header line: nil and no error for an empty input.
+func readHeader(cr *csv.Reader) (*columns, error) {
+	head, err := cr.Read()
+	switch {
+	case err == io.EOF:
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrNotResults, err)
+	}
+	if len(head) > 0 {
+		// Some editors save UTF-8 with a byte order mark.
+		head[0] = strings.TrimPrefix(head[0], "\ufeff")
+	}
+	return columnsOf(head)
+}
+
+// badLine is the error for a line that cannot be read (err): a bad last
+// line is a cut one when the input does not end in a newline or ends
+// inside a quoted cell (cut after a newline the cell contains).
+func badLine(cr *csv.Reader, tail *tailReader, line int, err error) error {
+	pe, isParse := errors.AsType[*csv.ParseError](err)
+	if _, next := cr.Read(); next == io.EOF && (!tail.endsWithNewline() || isParse && pe.Err == csv.ErrQuote) {
+		return fmt.Errorf("%w (line %d)", ErrTruncated, line)
+	}
+	if isParse {
+		return fmt.Errorf("report: reading results: %w", err)
+	}
+	return fmt.Errorf("report: results line %d: %w", line, err)
 }
 
 // columns maps a record's header to the positions of the columns this

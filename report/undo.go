@@ -56,6 +56,10 @@ type UndoPlan struct {
 	Record  string // the undo's own record; "" for a dry run
 	Of      string // the import's record
 	Summary importer.Summary
+	// Earlier counts, by status, the lines carried over from the undo's
+	// own earlier record: settled by an earlier run of this undo, and
+	// neither looked up nor sent now. They are among Summary's counts.
+	Earlier map[importer.Status]int
 }
 
 var undoLabels = map[importer.Status]string{
@@ -80,7 +84,7 @@ func PrintUndoSummary(w io.Writer, p UndoPlan) {
 	}
 	for _, st := range importer.UndoStatuses() {
 		if n := s.Counts[st]; n > 0 || st == importer.Deleted && !s.DryRun || st == importer.WouldDelete && s.DryRun {
-			fmt.Fprintf(&b, "  %-32s %d\n", undoLabels[st], n)
+			fmt.Fprintf(&b, "  %-32s %d%s\n", undoLabels[st], n, earlierText(st, n, p.Earlier[st]))
 		}
 	}
 	fmt.Fprintf(&b, "  %-32s %d in %s\n", "requests", s.Requests, s.Elapsed.Round(time.Millisecond))
@@ -91,6 +95,23 @@ func PrintUndoSummary(w io.Writer, p UndoPlan) {
 		fmt.Fprintf(&b, "Record: %s\n", p.Record)
 	}
 	io.WriteString(w, b.String())
+}
+
+// earlierText says how many of the n lines of status st an earlier run
+// of the undo settled: without it, a second undo that sends nothing reads
+// as if it deleted them now.
+func earlierText(st importer.Status, n, earlier int) string {
+	switch {
+	case earlier <= 0:
+		return ""
+	case earlier >= n && st == importer.Deleted:
+		return " (all by an earlier undo; nothing sent now)"
+	case earlier >= n:
+		return " (all as an earlier undo recorded)"
+	case st == importer.Deleted:
+		return fmt.Sprintf(" (%d by an earlier undo)", earlier)
+	}
+	return fmt.Sprintf(" (%d as an earlier undo recorded)", earlier)
 }
 
 type undoJSON struct {
@@ -104,6 +125,8 @@ type undoJSON struct {
 	ElapsedMS int64          `json:"elapsedMs"`
 	Stopped   string         `json:"stopped,omitempty"`
 	OK        bool           `json:"ok"`
+	// Earlier counts the lines an earlier run of this undo settled.
+	Earlier map[string]int `json:"earlier,omitempty"`
 }
 
 func newUndoJSON(p UndoPlan) undoJSON {
@@ -112,6 +135,12 @@ func newUndoJSON(p UndoPlan) undoJSON {
 		Rows: s.Rows, Requests: s.Requests, ElapsedMS: s.Elapsed.Milliseconds(), Stopped: s.Stopped, OK: s.UndoOK()}
 	for _, st := range importer.UndoStatuses() {
 		d.Counts[string(st)] = s.Counts[st]
+		if n := p.Earlier[st]; n > 0 {
+			if d.Earlier == nil {
+				d.Earlier = map[string]int{}
+			}
+			d.Earlier[string(st)] = n
+		}
 	}
 	return d
 }

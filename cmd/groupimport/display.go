@@ -36,21 +36,7 @@ type display struct {
 func (d *display) start(o *importOptions, env *Env, size int64, write func(importer.Result) error) func(importer.Result) error {
 	d.problems = report.NewProblems()
 	if !o.noProgress {
-		opts := report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, DryRun: o.dryRun, JSON: env.log.json, ToSend: d.toSend, Traffic: d.traffic, Width: env.Width}
-		if d.limiter != nil {
-			opts.Pace = func() float64 {
-				if l := d.limiter.Limit(); l != rate.Inf {
-					return float64(l)
-				}
-				return math.Inf(1)
-			}
-			opts.Held = d.limiter.Held
-		}
-		d.progress = report.NewProgress(env.Stderr, size, opts)
-		if opts.Bar {
-			// Messages during the run clear the bar rather than tear it.
-			env.log.setThrough(d.progress.Println)
-		}
+		d.showProgress(o, env, size)
 	}
 	if d.limiter != nil {
 		d.limiter.OnCut(func(c importer.PaceCut) {
@@ -65,30 +51,56 @@ func (d *display) start(o *importOptions, env *Env, size int64, write func(impor
 	}
 	reportMode := !o.dryRun && o.onConflict.value == string(importer.ConflictReport)
 	return func(r importer.Result) error {
-		if r.Kept && d.kept != nil {
-			d.kept[r.Status]++
-		}
-		if reportMode && !r.Kept && r.Status == importer.Exists {
-			d.mayBeOurs++
-		}
-		if d.progress != nil {
-			d.progress.Observe(r)
-		}
-		d.problems.Add(r)
-		if env.log.json && needsAttention(r.Status) {
-			line := report.RowLine(r, time.Now())
-			if d.progress != nil {
-				d.progress.Println(string(line))
-			} else {
-				env.Stderr.Write(line)
-			}
-		}
+		d.observe(r, env, reportMode)
 		if d.failedOut != nil {
 			if err := d.failedOut.Write(r); err != nil {
 				return fmt.Errorf("--failed-out: %w", err)
 			}
 		}
 		return write(r)
+	}
+}
+
+// showProgress starts the progress display, with the pace and the held
+// requests when the run is paced.
+func (d *display) showProgress(o *importOptions, env *Env, size int64) {
+	opts := report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, DryRun: o.dryRun, JSON: env.log.json, ToSend: d.toSend, Traffic: d.traffic, Width: env.Width}
+	if d.limiter != nil {
+		opts.Pace = func() float64 {
+			if l := d.limiter.Limit(); l != rate.Inf {
+				return float64(l)
+			}
+			return math.Inf(1)
+		}
+		opts.Held = d.limiter.Held
+	}
+	d.progress = report.NewProgress(env.Stderr, size, opts)
+	if opts.Bar {
+		// Messages during the run clear the bar rather than tear it.
+		env.log.setThrough(d.progress.Println)
+	}
+}
+
+// observe counts a row and shows it: progress, the problems table, and a
+// JSON log line for a row that needs attention.
+func (d *display) observe(r importer.Result, env *Env, reportMode bool) {
+	if r.Kept && d.kept != nil {
+		d.kept[r.Status]++
+	}
+	if reportMode && !r.Kept && r.Status == importer.Exists {
+		d.mayBeOurs++
+	}
+	if d.progress != nil {
+		d.progress.Observe(r)
+	}
+	d.problems.Add(r)
+	if env.log.json && needsAttention(r.Status) {
+		line := report.RowLine(r, time.Now())
+		if d.progress != nil {
+			d.progress.Println(string(line))
+		} else {
+			env.Stderr.Write(line)
+		}
 	}
 }
 

@@ -81,14 +81,22 @@ func parseHost(s string) (string, error) {
 	case u.Fragment != "" || strings.Contains(s, "#"):
 		return "", fmt.Errorf("%s has a fragment; %s", s, want)
 	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("port %s is out of range: a port is a number from 1 to 65535", port)
-		}
-	} else if strings.HasSuffix(u.Host, ":") {
-		return "", fmt.Errorf("%s has no port after the colon; drop the colon or give a port", s)
+	if err := checkPort(u, s); err != nil {
+		return "", err
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// checkPort refuses a port out of range, or a colon with no port after it.
+func checkPort(u *url.URL, s string) error {
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is out of range: a port is a number from 1 to 65535", port)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return fmt.Errorf("%s has no port after the colon; drop the colon or give a port", s)
+	}
+	return nil
 }
 
 // hostValue is --host: a malformed URL is refused as the flags are read,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/capillary-tools/groupimport/importer"
+	"github.com/capillary-tools/groupimport/importer/capillary"
 	"github.com/capillary-tools/groupimport/report"
 )
 
@@ -115,12 +116,9 @@ func (o *undoOptions) run(ctx context.Context, path string, env *Env) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := report.Lock(path)
+	unlock, err := lockRecord(path)
 	if err != nil {
-		if errors.Is(err, report.ErrLocked) {
-			return usagef("%s: %v; wait for it to finish", path, err)
-		}
-		return usagef("%s: %v", path, err)
+		return err
 	}
 	defer unlock()
 	client, stop, who, err := o.client(env)
@@ -138,18 +136,10 @@ func (o *undoOptions) run(ctx context.Context, path string, env *Env) error {
 	}
 	var results *report.Results
 	if !o.dryRun {
-		if _, err := os.Lstat(out); err == nil && !o.overwrite && !o.resume {
-			o.resume = true
-			env.log.infof("carrying on from %s, the record of an earlier undo (--overwrite starts afresh)", out)
-		}
-		results, err = report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: &here, Kind: report.KindUndo})
-		if err != nil {
-			return resultsError(err, out)
+		if results, err = o.openRecord(env, out, here); err != nil {
+			return err
 		}
 		defer results.Close()
-		for _, n := range results.Notes {
-			env.log.warnf("%s", n)
-		}
 	}
 	count, err := o.countRecord(path, results)
 	if err != nil {
@@ -158,18 +148,17 @@ func (o *undoOptions) run(ctx context.Context, path string, env *Env) error {
 	if err := o.confirm(env, count, client.Host()); err != nil {
 		return err
 	}
+	if results == nil {
+		out = "" // a dry run leaves no record
+	}
+	return o.send(ctx, env, path, out, client, results, count.lines)
+}
 
+// send runs the undo once confirmed: lookups, the deletes unless
+// --dry-run, the record, the summary and the exit code.
+func (o *undoOptions) send(ctx context.Context, env *Env, path, out string, client *capillary.Client, results *report.Results, lines int) error {
 	traffic := new(importer.Traffic)
-	cfg := importer.Config{
-		API: traffic.Watch(client), Pacer: importer.NewLimiter(o.rate.limit, o.burst),
-		Undo:    &importer.UndoConfig{Lines: recordLines(path), Force: o.force, IncludeUncertain: o.includeUncertain, DryRun: o.dryRun},
-		Workers: o.workers, Policy: importer.DefaultPolicy(), Timeout: o.timeout, DrainTimeout: o.drain, Kill: env.Kill,
-		MaxErrorRate: o.maxErrors.share,
-	}
-	cfg.Policy.MaxAttempts = o.maxAttempts
-	if o.maxErrors.count >= 0 {
-		cfg.StopAfterErrors = o.maxErrors.count + 1
-	}
+	cfg := o.config(env, path, traffic.Watch(client))
 	write := func(importer.Result) error { return nil }
 	if results != nil {
 		if err := results.Start(); err != nil {
@@ -184,16 +173,18 @@ func (o *undoOptions) run(ctx context.Context, path string, env *Env) error {
 	env.log.infof("%s %s on %s at %s with %d workers", verb, path, client.Host(), o.rate.text, o.workers)
 	var prog *report.Progress
 	if !o.noProgress {
-		prog = report.NewProgress(env.Stderr, int64(count.lines), report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json, DryRun: o.dryRun, Traffic: traffic, Width: env.Width})
+		prog = report.NewProgress(env.Stderr, int64(lines), report.ProgressOptions{Bar: env.IsTerminal() && !env.log.json, JSON: env.log.json, DryRun: o.dryRun, Traffic: traffic, Width: env.Width})
 	}
 	var changed []importer.Result
+	earlier := map[importer.Status]int{}
 	cfg.Sink = func(r importer.Result) error {
 		if prog != nil {
 			prog.Observe(r)
 		}
-		if r.Status == importer.KeptChanged && len(changed) < 20 {
-			changed = append(changed, importer.Result{Row: r.Row, ExternalID: strings.Clone(r.ExternalID), Message: strings.Clone(r.Message)})
+		if r.Kept {
+			earlier[r.Status]++
 		}
+		changed = noteChanged(changed, r)
 		return write(r)
 	}
 	sum, runErr := importer.Run(ctx, nil, cfg)
@@ -207,10 +198,63 @@ func (o *undoOptions) run(ctx context.Context, path string, env *Env) error {
 		if results.Path() != "" {
 			out = results.Path()
 		}
-	} else {
-		out = ""
 	}
-	return o.finish(env, sum, runErr, report.UndoPlan{Host: client.Host(), Record: out, Of: path, Summary: sum}, changed)
+	return o.finish(env, sum, runErr, report.UndoPlan{Host: client.Host(), Record: out, Of: path, Summary: sum, Earlier: earlier}, changed)
+}
+
+// lockRecord takes the import's record's lock, so that no import resumes
+// it while it is undone.
+func lockRecord(path string) (unlock func(), err error) {
+	unlock, err = report.Lock(path)
+	switch {
+	case errors.Is(err, report.ErrLocked):
+		return nil, usagef("%s: %v; wait for it to finish", path, err)
+	case err != nil:
+		return nil, usagef("%s: %v", path, err)
+	}
+	return unlock, nil
+}
+
+// openRecord opens the undo's record at out: carried on from when it
+// exists, unless --overwrite.
+func (o *undoOptions) openRecord(env *Env, out string, here report.Origin) (*report.Results, error) {
+	if _, err := os.Lstat(out); err == nil && !o.overwrite && !o.resume {
+		o.resume = true
+		env.log.infof("carrying on from %s, the record of an earlier undo (--overwrite starts afresh)", out)
+	}
+	results, err := report.OpenResults(out, report.ResultsOptions{Resume: o.resume, Overwrite: o.overwrite, Origin: &here, Kind: report.KindUndo})
+	if err != nil {
+		return nil, resultsError(err, out)
+	}
+	for _, n := range results.Notes {
+		env.log.warnf("%s", n)
+	}
+	return results, nil
+}
+
+// config is the engine's run of the undo of the record at path, as the
+// flags say.
+func (o *undoOptions) config(env *Env, path string, api importer.API) importer.Config {
+	cfg := importer.Config{
+		API: api, Pacer: importer.NewLimiter(o.rate.limit, o.burst),
+		Undo:    &importer.UndoConfig{Lines: recordLines(path), Force: o.force, IncludeUncertain: o.includeUncertain, DryRun: o.dryRun},
+		Workers: o.workers, Policy: importer.DefaultPolicy(), Timeout: o.timeout, DrainTimeout: o.drain, Kill: env.Kill,
+		MaxErrorRate: o.maxErrors.share,
+	}
+	cfg.Policy.MaxAttempts = o.maxAttempts
+	if o.maxErrors.count >= 0 {
+		cfg.StopAfterErrors = o.maxErrors.count + 1
+	}
+	return cfg
+}
+
+// noteChanged keeps the first groups kept as changed, to name them after
+// the run.
+func noteChanged(changed []importer.Result, r importer.Result) []importer.Result {
+	if r.Status == importer.KeptChanged && len(changed) < 20 {
+		changed = append(changed, importer.Result{Row: r.Row, ExternalID: strings.Clone(r.ExternalID), Message: strings.Clone(r.Message)})
+	}
+	return changed
 }
 
 // importRecord checks that path is an import's record, complete, with an

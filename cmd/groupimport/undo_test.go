@@ -193,6 +193,9 @@ func TestUndoTakesBackWhatTheImportCreated(t *testing.T) {
 			if n := s.deletes.Load(); n != sent {
 				t.Errorf("the second undo sent %d DELETEs", n-sent)
 			}
+			if want := fmt.Sprintf("%d (all by an earlier undo; nothing sent now)", len(created)-1); !strings.Contains(c.stderr.String(), want) {
+				t.Errorf("the second undo's summary does not say %q:\n%s", want, c.stderr.String())
+			}
 			// Afresh (--overwrite): every deleted group is gone; still none deleted.
 			if code := c.run(t, "undo", "--host", s.URL, "--rate", "unlimited", "--no-progress", "--yes", "--overwrite", res); code != exitRowsFailed {
 				t.Fatalf("undo afresh: exit %d, want 1\n%s", code, c.stderr.String())

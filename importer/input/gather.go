@@ -46,17 +46,8 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 	}
 	s := rowScan{comma: c.delim}
 	c.row = c.row[:0]
-	var (
-		whole []byte // the record, when it sits in br's buffer
-		size  int64
-		lines int
-		nul   bool
-		over  bool // over the cap: the bytes are counted and dropped
-		quote = -1 // the line in the record of a quoted cell open at the cap
-		done  bool
-		last  [2]byte // the record's last two bytes
-	)
-	for !done {
+	g := gathered{quote: -1}
+	for done := false; !done; {
 		p, err := c.peek()
 		if len(p) == 0 {
 			if err != io.EOF {
@@ -72,85 +63,102 @@ func (c *CSVRecords) gather() (*importer.RowError, error) {
 		}
 		var n int
 		n, done = s.scan(p)
-		part := p[:n]
-		switch {
-		case size == 0 && done:
-			// The record is in the buffer: encoding/csv reads it from
-			// there, and nothing touches br before it has.
-			whole = part
-		case over:
-		case len(c.row)+n <= c.max+rowBreak:
-			c.row = append(c.row, part...)
-		default:
-			over = true
-			lines = bytes.Count(c.row, newline)
-			c.row = append(c.row, part[:c.max+rowBreak-len(c.row)]...)
-			if s.state == scanQuoted && s.opened < int64(len(c.row)) {
-				quote = bytes.Count(c.row[:s.opened], newline)
-			}
-		}
-		if over {
-			lines += bytes.Count(part, newline)
-		}
-		nul = nul || bytes.IndexByte(part, 0) >= 0
-		size += int64(n)
-		if n >= 2 {
-			last = [2]byte{part[n-2], part[n-1]}
-		} else {
-			last = [2]byte{last[1], part[0]}
-		}
+		c.collect(&g, &s, p[:n], done)
 		c.br.Discard(n)
 	}
-	if size == 0 {
+	if g.size == 0 {
 		return nil, io.EOF
 	}
 	text := c.row
-	if whole != nil {
-		text = whole
+	if g.whole != nil {
+		text = g.whole
 	}
 	// The line break that ends the record is not its text.
-	length := size
-	switch {
-	case last == [2]byte{'\r', '\n'}:
-		length -= 2
-	case last[1] == '\n':
-		length--
-	}
-	if length <= int64(c.max) && !nul {
+	length := g.size - int64(lineBreak(g.last[:]))
+	if length <= int64(c.max) && !g.nul {
 		c.feed.b, c.fed = text, 1
 		if c.width > 0 && bytes.IndexByte(text[:length], '\n') >= 0 {
 			c.spanning = text
 		}
 		return nil, nil
 	}
+	return c.skip(&g, text, length, s.broken()), nil
+}
 
-	if !over {
-		lines = bytes.Count(text, newline)
-		over = length > int64(c.max)
+// gathered is what gather learns of a record as it reads it.
+type gathered struct {
+	whole []byte // the record, when it sits in br's buffer
+	size  int64
+	lines int
+	nul   bool
+	over  bool    // over the cap: the bytes are counted and dropped
+	quote int     // the line in the record of a quoted cell open at the cap; -1 when none
+	last  [2]byte // the record's last two bytes
+}
+
+// collect adds part, the next bytes of the record (its last when done), to
+// g: the record as a whole when it is all in br's buffer, else in c.row up
+// to the cap.
+func (c *CSVRecords) collect(g *gathered, s *rowScan, part []byte, done bool) {
+	n := len(part)
+	switch {
+	case g.size == 0 && done:
+		// The record is in the buffer: encoding/csv reads it from
+		// there, and nothing touches br before it has.
+		g.whole = part
+	case g.over:
+	case len(c.row)+n <= c.max+rowBreak:
+		c.row = append(c.row, part...)
+	default:
+		g.over = true
+		g.lines = bytes.Count(c.row, newline)
+		c.row = append(c.row, part[:c.max+rowBreak-len(c.row)]...)
+		if s.state == scanQuoted && s.opened < int64(len(c.row)) {
+			g.quote = bytes.Count(c.row[:s.opened], newline)
+		}
 	}
-	if last[1] != '\n' {
-		lines++ // the last line, without a line break
+	if g.over {
+		g.lines += bytes.Count(part, newline)
+	}
+	g.nul = g.nul || bytes.IndexByte(part, 0) >= 0
+	g.size += int64(n)
+	if n >= 2 {
+		g.last = [2]byte{part[n-2], part[n-1]}
+	} else {
+		g.last = [2]byte{g.last[1], part[0]}
+	}
+}
+
+// skip counts the lines of a record not handed to encoding/csv, over the
+// cap or holding a NUL byte, and returns the row's error.
+func (c *CSVRecords) skip(g *gathered, text []byte, length int64, broken bool) *importer.RowError {
+	if !g.over {
+		g.lines = bytes.Count(text, newline)
+		g.over = length > int64(c.max)
+	}
+	if g.last[1] != '\n' {
+		g.lines++ // the last line, without a line break
 	}
 	start := c.line + 1
 	row := start - c.extra
-	c.line += lines
-	c.lines += lines
-	c.bytes += size
-	if !s.broken() {
+	c.line += g.lines
+	c.lines += g.lines
+	c.bytes += g.size
+	if !broken {
 		// Like a row encoding/csv reads: the line breaks inside its
 		// quoted cells do not start rows.
-		c.extra += lines - 1
+		c.extra += g.lines - 1
 	}
-	if over {
-		if quote >= 0 {
-			quote += start
+	if g.over {
+		if g.quote >= 0 {
+			g.quote += start
 		}
-		return &importer.RowError{Row: row, Err: c.overError(start, lines, length, nul, quote)}, nil
+		return &importer.RowError{Row: row, Err: c.overError(start, g.lines, length, g.nul, g.quote)}
 	}
 	i := bytes.IndexByte(text, 0)
 	before := text[:i]
 	line := start + bytes.Count(before, newline)
-	return &importer.RowError{Row: row, Err: nulError(line, i-bytes.LastIndexByte(before, '\n'))}, nil
+	return &importer.RowError{Row: row, Err: nulError(line, i-bytes.LastIndexByte(before, '\n'))}
 }
 
 var newline = []byte{'\n'}

@@ -201,6 +201,21 @@ func refuseDecoded(file string, text []byte, encoding string) error {
 	return nil
 }
 
+// peekSample is the start of a text file, which the encoding and the
+// delimiter are guessed from; atEOF when it is the whole file. An empty
+// file is refused.
+func peekSample(file string, br *bufio.Reader) (sample []byte, atEOF bool, err error) {
+	sample, err = br.Peek(sniffSize)
+	atEOF = errors.Is(err, io.EOF)
+	if err != nil && !atEOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, false, &Error{File: file, Msg: fmt.Sprintf("cannot read it: %v", err), Err: err}
+	}
+	if len(sample) == 0 {
+		return nil, false, errorf(file, 0, "is empty: it needs a header row (externalId,groupName,maxGroupSize,...) and one row per group")
+	}
+	return sample, atEOF, nil
+}
+
 // openCSV reads a text file: r is the input, snap the same input when it
 // is a regular file, which may be read ahead and read again.
 func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format string, opts Options) (*File, error) {
@@ -210,13 +225,9 @@ func openCSV(file string, r io.Reader, snap *snapshot, size int64, enc, format s
 	// A *bufio.Reader of this size comes back as it is: the bytes Open
 	// peeked at are not lost.
 	br := bufio.NewReaderSize(r, sniffSize)
-	sample, err := br.Peek(sniffSize)
-	atEOF := errors.Is(err, io.EOF)
-	if err != nil && !atEOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, &Error{File: file, Msg: fmt.Sprintf("cannot read it: %v", err), Err: err}
-	}
-	if len(sample) == 0 {
-		return nil, errorf(file, 0, "is empty: it needs a header row (externalId,groupName,maxGroupSize,...) and one row per group")
+	sample, atEOF, err := peekSample(file, br)
+	if err != nil {
+		return nil, err
 	}
 	if err := refuseBinary(file, sample, format); err != nil {
 		return nil, err

@@ -64,26 +64,11 @@ func (s *rowScan) step(p []byte) (int, bool) {
 				s.state = scanBare // p[i] is read there
 			}
 		case scanBare:
-			line := p[i:]
-			end := bytes.IndexByte(line, '\n')
-			if end >= 0 {
-				line = line[:end]
+			next, ended, done := s.bare(p, i)
+			if ended {
+				return next, done
 			}
-			q := bytes.IndexByte(line, '"')
-			s.quoted = s.quoted || q >= 0
-			switch {
-			case q < 0 && end >= 0:
-				return i + end + 1, true
-			case q < 0:
-				s.tail(line)
-				return len(p), false
-			case bytes.HasSuffix(line[:q], s.comma):
-				// The quote opens the cell after a delimiter.
-				s.state, s.opened = scanQuoted, s.n+int64(i+q)
-			default:
-				s.state = scanBroken // a quote inside a cell without quotes
-			}
-			i += q + 1
+			i = next
 		case scanQuoted:
 			q := bytes.IndexByte(p[i:], '"')
 			if q < 0 {
@@ -92,38 +77,20 @@ func (s *rowScan) step(p []byte) (int, bool) {
 			s.state = scanQuote
 			i += q + 1
 		case scanQuote:
-			switch c := p[i]; {
-			case c == '"':
-				s.state = scanQuoted
-			case c == '\n':
+			switch s.afterQuote(p[i]) {
+			case quoteEndsRecord:
 				return i + 1, true
-			case c == '\r':
-				s.state = scanQuoteCR
-			case c == s.comma[0]:
-				s.delimiter(scanQuote)
-			default:
-				s.state = scanBroken // text after the closing quote
-				continue
+			case quoteTaken:
+				i++
 			}
-			i++
 		case scanQuoteCR:
 			if p[i] == '\n' {
 				return i + 1, true
 			}
 			s.state = scanBroken // p[i] is read there
 		case scanComma:
-			if p[i] == s.comma[s.k] {
-				s.k++
-				if s.k == len(s.comma) {
-					s.state = scanField
-				}
+			if s.inDelimiter(p[i]) {
 				i++
-				continue
-			}
-			// Not the delimiter after all; p[i] is read again.
-			s.state = scanBare
-			if s.from == scanQuote {
-				s.state = scanBroken
 			}
 		case scanBroken:
 			end := bytes.IndexByte(p[i:], '\n')
@@ -134,6 +101,76 @@ func (s *rowScan) step(p []byte) (int, bool) {
 		}
 	}
 	return len(p), false
+}
+
+// bare reads p from i in a cell without quotes, to the end of its line or
+// to a quote. ended reports that the record ends, or p is used up, at
+// next; otherwise the quote is read and next is the byte after it.
+func (s *rowScan) bare(p []byte, i int) (next int, ended, done bool) {
+	line := p[i:]
+	end := bytes.IndexByte(line, '\n')
+	if end >= 0 {
+		line = line[:end]
+	}
+	q := bytes.IndexByte(line, '"')
+	s.quoted = s.quoted || q >= 0
+	switch {
+	case q < 0 && end >= 0:
+		return i + end + 1, true, true
+	case q < 0:
+		s.tail(line)
+		return len(p), true, false
+	case bytes.HasSuffix(line[:q], s.comma):
+		// The quote opens the cell after a delimiter.
+		s.state, s.opened = scanQuoted, s.n+int64(i+q)
+	default:
+		s.state = scanBroken // a quote inside a cell without quotes
+	}
+	return i + q + 1, false, false
+}
+
+// What afterQuote did with the byte after a quote in a quoted cell.
+const (
+	quoteTaken      = iota // read: the state is the one after it
+	quoteEndsRecord        // a line break: the record ends with it
+	quoteReread            // text after the closing quote: read again, as broken quoting
+)
+
+// afterQuote reads c, the byte after a quote in a quoted cell: the second
+// quote of "", the line break that ends the record, or a delimiter.
+func (s *rowScan) afterQuote(c byte) int {
+	switch {
+	case c == '"':
+		s.state = scanQuoted
+	case c == '\n':
+		return quoteEndsRecord
+	case c == '\r':
+		s.state = scanQuoteCR
+	case c == s.comma[0]:
+		s.delimiter(scanQuote)
+	default:
+		s.state = scanBroken
+		return quoteReread
+	}
+	return quoteTaken
+}
+
+// inDelimiter reads c in a delimiter of more than one byte, and reports
+// whether c was its next byte. When it was not, c is to be read again, in
+// a cell without quotes, or as broken quoting after a quoted cell.
+func (s *rowScan) inDelimiter(c byte) bool {
+	if c == s.comma[s.k] {
+		s.k++
+		if s.k == len(s.comma) {
+			s.state = scanField
+		}
+		return true
+	}
+	s.state = scanBare
+	if s.from == scanQuote {
+		s.state = scanBroken
+	}
+	return false
 }
 
 // delimiter enters the cell after the delimiter's first byte, or the

@@ -105,39 +105,7 @@ func newView(p *Page) *view {
 	v.colors = colorsFor(p)
 	loc := zoneOf(p)
 
-	add := func(name, value string, mono bool) {
-		if value != "" {
-			v.Facts = append(v.Facts, fact{name, value, mono})
-		}
-	}
-	add("Command", h.Command, true)
-	add("Input", h.Input, true)
-	add("Input SHA-256", h.InputSHA256, true)
-	add("Host", h.Host, true)
-	add("Rate", h.Rate, false)
-	if h.Workers > 0 {
-		add("Workers", strconv.Itoa(h.Workers), false)
-	}
-	if !h.Start.IsZero() {
-		add("Started", h.Start.In(loc).Format(stamp), false)
-	}
-	if !h.End.IsZero() {
-		add("Ended", h.End.In(loc).Format(stamp), false)
-	}
-	if d := h.Elapsed(); d > 0 {
-		e := human(d)
-		if len(h.Sessions) > 1 {
-			e += " running, over " + strconv.Itoa(len(h.Sessions)) + " sessions"
-		}
-		add("Elapsed", e, false)
-	}
-	add("Tool version", h.Version, false)
-	if len(h.Sessions) > 1 {
-		for _, s := range h.Sessions {
-			v.Sessions = append(v.Sessions, fmt.Sprintf("%s – %s (%s)",
-				s.Start.In(loc).Format(stamp), s.End.In(loc).Format(sameDay(s.Start.In(loc), s.End.In(loc))), human(s.End.Sub(s.Start))))
-		}
-	}
+	v.Facts, v.Sessions = factsOf(h, loc)
 
 	for _, t := range p.Totals {
 		v.AllRows += t.Count
@@ -148,17 +116,7 @@ func newView(p *Page) *view {
 	b := binTimeline(p.Timeline, h.Sessions, h.Start, h.End, loc)
 	v.Chart = buildChart(b, order, v.colors, loc)
 	if v.Chart != nil {
-		seen := map[string]bool{}
-		for _, m := range v.Chart.Marks {
-			for _, br := range m.Bars {
-				seen[br.Status] = true
-			}
-		}
-		for _, st := range order {
-			if seen[st] {
-				v.ChartStatuses = append(v.ChartStatuses, totalView{Status: st, Class: v.colors[st]})
-			}
-		}
+		v.ChartStatuses = chartStatuses(v.Chart, order, v.colors)
 	}
 
 	for _, pr := range p.Problems {
@@ -191,6 +149,62 @@ func newView(p *Page) *view {
 		}
 	}
 	return v
+}
+
+// factsOf is the header's table of facts, those with a value, and the
+// sessions of a run resumed over several.
+func factsOf(h Header, loc *time.Location) (facts []fact, sessions []string) {
+	add := func(name, value string, mono bool) {
+		if value != "" {
+			facts = append(facts, fact{name, value, mono})
+		}
+	}
+	add("Command", h.Command, true)
+	add("Input", h.Input, true)
+	add("Input SHA-256", h.InputSHA256, true)
+	add("Host", h.Host, true)
+	add("Rate", h.Rate, false)
+	if h.Workers > 0 {
+		add("Workers", strconv.Itoa(h.Workers), false)
+	}
+	if !h.Start.IsZero() {
+		add("Started", h.Start.In(loc).Format(stamp), false)
+	}
+	if !h.End.IsZero() {
+		add("Ended", h.End.In(loc).Format(stamp), false)
+	}
+	if d := h.Elapsed(); d > 0 {
+		e := human(d)
+		if len(h.Sessions) > 1 {
+			e += " running, over " + strconv.Itoa(len(h.Sessions)) + " sessions"
+		}
+		add("Elapsed", e, false)
+	}
+	add("Tool version", h.Version, false)
+	if len(h.Sessions) > 1 {
+		for _, s := range h.Sessions {
+			sessions = append(sessions, fmt.Sprintf("%s – %s (%s)",
+				s.Start.In(loc).Format(stamp), s.End.In(loc).Format(sameDay(s.Start.In(loc), s.End.In(loc))), human(s.End.Sub(s.Start))))
+		}
+	}
+	return facts, sessions
+}
+
+// chartStatuses are the statuses the chart shows, in the page's order.
+func chartStatuses(c *chart, order []string, colors map[string]string) []totalView {
+	seen := map[string]bool{}
+	for _, m := range c.Marks {
+		for _, br := range m.Bars {
+			seen[br.Status] = true
+		}
+	}
+	var out []totalView
+	for _, st := range order {
+		if seen[st] {
+			out = append(out, totalView{Status: st, Class: colors[st]})
+		}
+	}
+	return out
 }
 
 const stamp = "2006-01-02 15:04:05 -07:00"
