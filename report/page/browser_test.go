@@ -2,11 +2,9 @@ package page
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -17,32 +15,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-)
 
-// chromium finds a Chromium or Chrome to drive: $CHROME, or the usual
-// names on PATH (Debian's package installs /usr/bin/chromium).
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("CHROME"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	// CI installs Chromium (.ci/run): there, a missing browser is a
-	// failure, never a quiet skip.
-	if os.Getenv("CI") != "" {
-		t.Fatal("no Chromium found (looked for $CHROME, chromium, chromium-browser, google-chrome) and CI is set: install the chromium package")
-	}
-	t.Skip("no Chromium found: install the chromium package (apt-get install chromium) or set CHROME to run the browser test; with CI set, this fails instead")
-	return ""
-}
+	"github.com/capillary-tools/groupimport/report/page/pagetest"
+)
 
 // TestBrowser opens the sample page in headless Chromium, served over
 // loopback by a server that records every request, and reads it as a
@@ -51,7 +27,6 @@ func chromium(t *testing.T) string {
 // console error, and on any request but the page's own. With PAGE_OUT set
 // it leaves sample.png (light) and sample-dark.png there.
 func TestBrowser(t *testing.T) {
-	bin := chromium(t)
 	begin := time.Now()
 
 	dir := os.Getenv("PAGE_OUT")
@@ -75,54 +50,8 @@ func TestBrowser(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(bin),
-		chromedp.WindowSize(1100, 900),
-		chromedp.NoSandbox, // root in a container has no user namespaces for the sandbox
-		// Any name but loopback fails to resolve: a page that reached
-		// for a font or a CDN would show up as a request below, and fail.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // start the browser and open the tab
-		t.Fatal(err)
-	}
-
-	var problems, requested []string
-	if err := chromedp.Listen(bctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			d := e.ExceptionDetails
-			text := d.Text
-			if d.Exception != nil {
-				text += " " + d.Exception.Description
-			}
-			problems = append(problems, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, text))
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert {
-				var args []string
-				for _, a := range e.Args {
-					args = append(args, string(a.Value)+a.Description)
-				}
-				problems = append(problems, "console."+string(e.Type)+": "+strings.Join(args, " "))
-			}
-		case *log.EventEntryAdded:
-			if e.Entry.Level == log.EntryLevelError {
-				problems = append(problems, "log: "+e.Entry.Text+" "+e.Entry.URL)
-			}
-		case *network.EventRequestWillBeSent:
-			requested = append(requested, e.Request.URL)
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	b := pagetest.Open(t)
+	bctx := b.Ctx
 
 	url := srv.URL + "/sample.html"
 	// The filter is hidden until the script shows it: seeing it proves
@@ -271,14 +200,14 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("a 100,000-row page took %v to open", load)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
+	if problems := b.Problems(); len(problems) > 0 {
 		t.Errorf("script errors:\n%s", strings.Join(problems, "\n"))
 	}
 	// Nothing but the page itself was asked for, by the browser or of the
 	// server.
-	for _, u := range requested {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, u := range b.Requested() {
 		if u != url && u != srv.URL+"/big.html" {
 			t.Errorf("the page fetched %s", u)
 		}
