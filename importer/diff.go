@@ -149,6 +149,17 @@ func (r *runner) diff(j job) (Result, error) {
 		case len(d.Fields) > 0:
 			d.Plan = Differs
 			res.Message = differsText
+			if lacking := r.unverified(d.Fields); len(lacking) > 0 {
+				res.addReason(ExtFieldsUnverified)
+				note := unverifiedNote(lacking)
+				if len(lacking) == len(d.Fields) {
+					// An update is what it cannot promise: the
+					// note takes the place of that promise.
+					res.Message = note
+				} else {
+					notes = append(notes, note)
+				}
+			}
 		default:
 			d.Plan = Same
 			res.Message = sameText
@@ -171,6 +182,52 @@ func (r *runner) diff(j job) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// unverified lists, in a diff without the org's catalogue, the extended
+// fields of the row that the server's group lacks: after a create that drew
+// 91016/91017 the org refused them, and no update can set them either, but
+// without the catalogue a refused field cannot be told from one lost since.
+// With the catalogue, refused finds the fields the org would refuse.
+func (r *runner) unverified(fields []FieldDiff) []string {
+	if r.cfg.Validator.ExtTypes != nil {
+		return nil
+	}
+	var lacking []string
+	for _, f := range fields {
+		if f.Absent && strings.HasPrefix(f.Field, "ext.") {
+			lacking = append(lacking, f.Field)
+		}
+	}
+	return lacking
+}
+
+// unverifiedNote says which differences an update may not fix, and how to
+// tell.
+func unverifiedNote(lacking []string) string {
+	them := "them"
+	if len(lacking) == 1 {
+		them = "it"
+	}
+	return fmt.Sprintf("the group lacks %s: if the org refused %s at create (91016/91017), no update can set %s; diff with --ext-fields server to tell",
+		strings.Join(lacking, ", "), them, them)
+}
+
+// UnverifiedOnly reports whether the row's group differs only in extended
+// fields it lacks that the org may have refused (ExtFieldsUnverified): an
+// update is not sure to fix any of its differences. A resumed diff reads
+// the reason and the differences back from its record.
+func (res Result) UnverifiedOnly() bool {
+	d := res.Diff
+	if d == nil || d.Plan != Differs || len(d.Fields) == 0 || !res.Has(ExtFieldsUnverified) {
+		return false
+	}
+	for _, f := range d.Fields {
+		if !f.Absent || !strings.HasPrefix(f.Field, "ext.") {
+			return false
+		}
+	}
+	return true
 }
 
 // refused reports whether the catalogue would refuse the row's value of an

@@ -71,3 +71,50 @@ func TestDiffStopsOnRejectedCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffWithoutCatalogueMarksLackingExtFields: without the org's
+// catalogue, an extended field of the row that the group lacks may have
+// been refused at create (91016/91017), which no update fixes. The diff
+// itself marks such rows ext_fields_unverified: a row differing only so
+// is not promised an update, one with another difference keeps that
+// promise for it. With the catalogue the diff tells, and marks nothing.
+func TestDiffWithoutCatalogueMarksLackingExtFields(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Fields: map[string]sandbox.FieldType{"tier": sandbox.String, "colour": sandbox.String}})
+	h.srv.Seed(sandbox.Group{ExternalID: "a", GroupName: "Alpha", MaxGroupSize: 10, ExtendedFields: map[string]string{"tier": "gold"}})
+	h.srv.Seed(sandbox.Group{ExternalID: "b", GroupName: "Beta", MaxGroupSize: 10, ExtendedFields: map[string]string{"tier": "gold"}})
+	h.srv.Seed(sandbox.Group{ExternalID: "c", GroupName: "Gamma", MaxGroupSize: 10, ExtendedFields: map[string]string{"tier": "gold"}})
+	csv := "externalId,groupName,maxGroupSize,ext.tier,ext.colour\na,Alpha,10,gold,red\nb,Beta,10,gold,\nc,Gamma Two,10,gold,blue\n"
+	h.cfg.Diff = &importer.DiffConfig{}
+	res, _, err := h.run(context.Background(), csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := res[0], res[1], res[2]
+	if a.Status != importer.Differs || !a.Has(importer.ExtFieldsUnverified) {
+		t.Errorf("a: %s %q", a.Status, a.Reasons)
+	}
+	if strings.Contains(a.Message, "update the fields") || !strings.Contains(a.Message, "ext.colour") || !strings.Contains(a.Message, "91016") {
+		t.Errorf("a's message promises an update or does not say why not: %q", a.Message)
+	}
+	if b.Status != importer.Same || b.Has(importer.ExtFieldsUnverified) {
+		t.Errorf("b: %s %q", b.Status, b.Reasons)
+	}
+	if !c.Has(importer.ExtFieldsUnverified) || !strings.Contains(c.Message, "update the fields") || !strings.Contains(c.Message, "ext.colour") {
+		t.Errorf("c: %q %q", c.Reasons, c.Message)
+	}
+
+	cols, err := importer.ParseHeader([]string{"externalId", "groupName", "maxGroupSize", "ext.tier", "ext.colour"}, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.Validator = &importer.Validator{Cols: cols, MaxGroupSize: importer.DefaultMaxGroupSize, ExtTypes: map[string]string{"tier": "STRING"}}
+	res, _, err = h.run(context.Background(), csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Has(importer.ExtFieldsUnverified) {
+			t.Errorf("row %d marked with the catalogue: %q %q", r.Row, r.Reasons, r.Message)
+		}
+	}
+}

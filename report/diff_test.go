@@ -2,7 +2,10 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -111,5 +114,52 @@ func TestDiffSummary(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestDiffSummaryCountsUnverifiedApart: a row whose only differences are
+// extended fields the group lacks, in a diff without the org's catalogue
+// (ext_fields_unverified), is not one an update is sure to fix: the
+// summary counts it apart from the updatable rows, in text and JSON. A row
+// with another difference as well stays updatable.
+func TestDiffSummaryCountsUnverifiedApart(t *testing.T) {
+	sum := importer.Summary{Rows: 4, Counts: map[importer.Status]int{importer.Differs: 4}}
+	tally := NewDiffTally()
+	lacking := importer.FieldDiff{Field: "ext.colour", Server: "(none)", Row: `"red"`, Absent: true}
+	unverified := []importer.Reason{importer.ExtFieldsUnverified}
+	for _, r := range []importer.Result{
+		{Status: importer.Differs, Reasons: unverified, Diff: &importer.DiffDetail{Plan: importer.Differs, Fields: []importer.FieldDiff{lacking}}},
+		{Status: importer.Mismatch, Reasons: unverified, Diff: &importer.DiffDetail{Plan: importer.Differs, Fields: []importer.FieldDiff{lacking}}},
+		{Status: importer.Differs, Reasons: unverified, Diff: &importer.DiffDetail{Plan: importer.Differs, Fields: []importer.FieldDiff{lacking, {Field: "groupName", Server: `"A"`, Row: `"B"`}}}},
+		{Status: importer.Differs, Diff: &importer.DiffDetail{Plan: importer.Differs, Fields: []importer.FieldDiff{{Field: "groupName", Server: `"A"`, Row: `"B"`}}}},
+	} {
+		tally.Observe(r)
+	}
+	var b strings.Builder
+	PrintDiffSummary(&b, sum, tally, "x.diff.csv")
+	want := "with --on-conflict update it would update 2 and leave 0 as they are; 2 differ only in extended fields the org may refuse (91016/91017): --ext-fields server tells;"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, b.String())
+	}
+	var doc struct {
+		Plan struct {
+			Update     int `json:"update"`
+			Unverified int `json:"unverifiedExtFieldsOnly"`
+		} `json:"plan"`
+		UnverifiedRows int `json:"unverifiedFieldRows"`
+	}
+	path := filepath.Join(t.TempDir(), "s.json")
+	if err := WriteDiffSummaryJSON(path, sum, tally, "x.diff.csv"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Plan.Update != 2 || doc.Plan.Unverified != 2 || doc.UnverifiedRows != 3 {
+		t.Errorf("JSON plan %+v, unverifiedFieldRows %d; want update 2, unverifiedExtFieldsOnly 2, unverifiedFieldRows 3:\n%s", doc.Plan, doc.UnverifiedRows, data)
 	}
 }

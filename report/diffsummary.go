@@ -26,6 +26,11 @@ type DiffTally struct {
 	// SizeUnknown counts the groups whose maxGroupSize the lookup did not
 	// report; Refused the rows with extended fields the org would refuse.
 	SizeUnknown, Refused int
+	// Unverified counts the rows with extended fields their group lacks,
+	// in a diff without the org's catalogue (ext_fields_unverified);
+	// UnverifiedOnly those of them that differ in nothing else, which an
+	// update is not sure to fix: they are not counted as updates.
+	Unverified, UnverifiedOnly int
 	// Unchecked counts the lines of an import's results that claim a
 	// group for an externalId the input does not have; the caller sets it.
 	Unchecked int
@@ -52,7 +57,16 @@ func (t *DiffTally) Observe(r importer.Result) {
 	if len(d.Refused) > 0 {
 		t.Refused++
 	}
+	if r.Has(importer.ExtFieldsUnverified) {
+		t.Unverified++
+	}
+	if r.UnverifiedOnly() {
+		t.UnverifiedOnly++
+	}
 }
+
+// updates counts the rows an update would fix.
+func (t *DiffTally) updates() int { return t.Plan[importer.Differs] - t.UnverifiedOnly }
 
 // fieldOrder lists the fields that differ: the core fields first, then the
 // extended fields by name.
@@ -74,8 +88,12 @@ func (t *DiffTally) fieldOrder() []string {
 // plan says in a sentence what an import of the same file would do.
 func (t *DiffTally) plan(s importer.Summary) string {
 	bad := s.Counts[importer.Invalid] + s.Counts[importer.Duplicate]
-	return fmt.Sprintf("import would create %d; with --on-conflict update it would update %d and leave %d as they are; %d %s invalid or duplicate",
-		t.Plan[importer.Missing], t.Plan[importer.Differs], t.Plan[importer.Same], bad, diffPlural(bad, "row is", "rows are"))
+	unverified := ""
+	if n := t.UnverifiedOnly; n > 0 {
+		unverified = fmt.Sprintf("%d %s only in extended fields the org may refuse (91016/91017): --ext-fields server tells; ", n, diffPlural(n, "differs", "differ"))
+	}
+	return fmt.Sprintf("import would create %d; with --on-conflict update it would update %d and leave %d as they are; %s%d %s invalid or duplicate",
+		t.Plan[importer.Missing], t.updates(), t.Plan[importer.Same], unverified, bad, diffPlural(bad, "row is", "rows are"))
 }
 
 // PrintDiffSummary writes the closing summary of a diff for people: the
@@ -153,6 +171,7 @@ type diffSummaryJSON struct {
 	Differences       map[string]int `json:"differences"`
 	SizeNotCompared   int            `json:"sizeNotCompared"`
 	Refused           int            `json:"refusedFieldRows"`
+	Unverified        int            `json:"unverifiedFieldRows"`
 	Unchecked         int            `json:"resultsNotInInput"`
 	Requests          int            `json:"requests"`
 	ElapsedSeconds    float64        `json:"elapsedSeconds"`
@@ -170,6 +189,9 @@ type diffPlanJSON struct {
 	Unchanged          int `json:"unchanged"`
 	Inactive           int `json:"inactive"`
 	InvalidOrDuplicate int `json:"invalidOrDuplicate"`
+	// UnverifiedOnly: rows that differ only in extended fields the org
+	// may refuse; not in Update.
+	UnverifiedOnly int `json:"unverifiedExtFieldsOnly"`
 }
 
 // statusCounts encodes as a JSON object keyed by the diff statuses in
@@ -195,12 +217,14 @@ func newDiffSummaryJSON(s importer.Summary, t *DiffTally, diffPath string) diffS
 		Rows:   s.Rows,
 		Counts: statusCounts(s.Counts),
 		Plan: diffPlanJSON{
-			Create: t.Plan[importer.Missing], Update: t.Plan[importer.Differs], Unchanged: t.Plan[importer.Same],
+			Create: t.Plan[importer.Missing], Update: t.updates(), Unchanged: t.Plan[importer.Same],
 			Inactive: t.Plan[importer.Inactive], InvalidOrDuplicate: s.Counts[importer.Invalid] + s.Counts[importer.Duplicate],
+			UnverifiedOnly: t.UnverifiedOnly,
 		},
 		Differences:       t.Fields,
 		SizeNotCompared:   t.SizeUnknown,
 		Refused:           t.Refused,
+		Unverified:        t.Unverified,
 		Unchecked:         t.Unchecked,
 		Requests:          s.Requests,
 		ElapsedSeconds:    round3(s.Elapsed.Seconds()),
@@ -216,8 +240,10 @@ func newDiffSummaryJSON(s importer.Summary, t *DiffTally, diffPath string) diffS
 // WriteDiffSummaryJSON writes the summary of a diff as a JSON object to
 // path, replacing it atomically: rows, counts of every diff status (zeros
 // included), plan (create, update, unchanged, inactive,
-// invalidOrDuplicate), differences by field, sizeNotCompared,
-// refusedFieldRows, resultsNotInInput, requests, elapsedSeconds,
+// invalidOrDuplicate, unverifiedExtFieldsOnly: rows that differ only in
+// extended fields the org may refuse, not counted in update), differences
+// by field, sizeNotCompared, refusedFieldRows, unverifiedFieldRows,
+// resultsNotInInput, requests, elapsedSeconds,
 // requestsPerSecond, started, finished, stopped, diff (the diff file) and ok
 // (every valid row same: see importer.Summary.DiffOK).
 func WriteDiffSummaryJSON(path string, s importer.Summary, t *DiffTally, diffPath string) error {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/capillary-tools/groupimport/importer"
@@ -145,9 +144,8 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	if err := results.Start(); err != nil {
 		return usagef("cannot create the diff file: %v", err)
 	}
-	uncertain := unverified{noCatalogue: e.cfg.Validator.ExtTypes == nil}
 	e.cfg.Prior = results.Prior()
-	e.cfg.Early = func(r importer.Result) error { uncertain.mark(&r); return results.Early(r) }
+	e.cfg.Early = results.Early
 	env.log.infof("comparing %s with %s at %s with %d workers (lookups only); diff in %s", displayName(inputPath), e.client.Host(), o.rate.text, o.workers, out)
 
 	var prog *report.Progress
@@ -156,9 +154,6 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	}
 	tally := report.NewDiffTally()
 	e.cfg.Sink = func(r importer.Result) error {
-		if uncertain.mark(&r) {
-			uncertain.rows.Add(1)
-		}
 		if prog != nil {
 			prog.Observe(r)
 		}
@@ -174,55 +169,7 @@ func (o *diffOptions) run(ctx context.Context, inputPath string, env *Env) error
 	runErr = closeErr(runErr, "closing the diff", results.Close())
 	runErr = reportPage(runErr, o.reportPage, out, env)
 	tally.Unchecked = claims.unchecked()
-	return o.finishDiff(env, sum, tally, runErr, out, uncertain.rows.Load())
-}
-
-// unverified marks, in a diff without the org's catalogue, the extended
-// fields of a row that the server's group lacks: after a create that drew
-// 91016/91017 the org refused them, and an update cannot set them either,
-// but without the catalogue a refused field cannot be told from one lost
-// since. Such a row keeps its status; its message and reason say which of
-// its differences an update may not fix. (With the catalogue, the run
-// itself finds the fields the org would refuse: ext_fields_refused.)
-type unverified struct {
-	noCatalogue bool
-	rows        atomic.Int64 // rows marked, counted by the sink
-}
-
-// mark marks r when it has such fields, and reports whether it does.
-func (u *unverified) mark(r *importer.Result) bool {
-	if !u.noCatalogue || r.Diff == nil || r.Status != importer.Differs && r.Status != importer.Mismatch {
-		return false
-	}
-	var lacking []string
-	fixable := 0
-	for _, f := range r.Diff.Fields {
-		if f.Absent {
-			lacking = append(lacking, f.Field)
-		} else {
-			fixable++
-		}
-	}
-	if len(lacking) == 0 {
-		return false
-	}
-	if r.Has(importer.ExtFieldsUnverified) {
-		return true // kept from an earlier diff, or marked on its way to the journal
-	}
-	r.Reasons = append(r.Reasons, importer.ExtFieldsUnverified)
-	note := fmt.Sprintf("the group lacks %s: if the org refused %s at create (91016/91017), no update can set %s; diff with --ext-fields server to tell",
-		strings.Join(lacking, ", "), pronoun(len(lacking), "it", "them"), pronoun(len(lacking), "it", "them"))
-	if fixable == 0 && r.Status == importer.Differs {
-		// "an import would ... update the fields listed" is what it
-		// cannot be sure of; the notes after it stay.
-		if _, rest, ok := strings.Cut(r.Message, "; "); ok {
-			note += "; " + rest
-		}
-		r.Message = note
-	} else {
-		r.Message += "; " + note
-	}
-	return true
+	return o.finishDiff(env, sum, tally, runErr, out)
 }
 
 func pronoun(n int, one, many string) string {
@@ -235,15 +182,17 @@ func pronoun(n int, one, many string) string {
 // finishDiff prints the summary, writes --summary-json and turns how the
 // diff ended into an exit code; a --summary-json that cannot be written is
 // exit 3, as for an import.
-func (o *diffOptions) finishDiff(env *Env, sum importer.Summary, tally *report.DiffTally, runErr error, out string, unverified int64) error {
+func (o *diffOptions) finishDiff(env *Env, sum importer.Summary, tally *report.DiffTally, runErr error, out string) error {
 	if env.log.json {
 		env.Stderr.Write(report.DiffSummaryLine(sum, tally, out, time.Now()))
 	} else {
 		report.PrintDiffSummary(env.Stderr, sum, tally, out)
 	}
-	if unverified > 0 {
+	if n := tally.Unverified; n > 0 {
+		// The rows are marked by the diff itself (or kept so from the
+		// run resumed); the summary counts them apart from the updates.
 		env.log.warnf("%s %s extended fields that the server's %s: an org refuses fields it does not know (91016/91017), and no update can set those; pass --ext-fields server to read the org's catalogue and tell which differences an update would fix (reason ext_fields_unverified in %s)",
-			importer.Plural(int(unverified), "row"), pronoun(int(unverified), "has", "have"), pronoun(int(unverified), "group lacks", "groups lack"), out)
+			importer.Plural(n, "row"), pronoun(n, "has", "have"), pronoun(n, "group lacks", "groups lack"), out)
 	}
 	if o.summaryJSON != "" {
 		if err := report.WriteDiffSummaryJSON(o.summaryJSON, sum, tally, out); err != nil && runErr == nil {

@@ -50,8 +50,26 @@ func TestDiffAfterWarnedCreatesNamesWhatNoUpdateFixes(t *testing.T) {
 	if !g.Has(importer.ExtFieldsUnverified) || !strings.Contains(g.Message, "update the fields") || !strings.Contains(g.Message, "ext.colour") {
 		t.Errorf("c: %q %q", g.Reasons, g.Message)
 	}
-	if !strings.Contains(c.stderr.String(), "--ext-fields server") {
-		t.Errorf("the summary does not suggest --ext-fields server:\n%s", c.stderr.String())
+	// Alpha differs only in the field the org may have refused: not an
+	// update the summary can promise. A resumed diff keeps the rows as
+	// compared, reasons and all, and says the same.
+	summary := "with --on-conflict update it would update 1 and leave 1 as they are; 1 differs only in extended fields the org may refuse (91016/91017): --ext-fields server tells"
+	for _, resume := range []bool{false, true} {
+		if resume {
+			lookups := srv.Stats().Lookups
+			if code := c.run(t, "diff", "--host", srv.URL, "--rate", "unlimited", "--no-progress", "--resume", in); code != exitRowsFailed {
+				t.Fatalf("diff --resume: exit %d\n%s", code, c.stderr.String())
+			}
+			if n := srv.Stats().Lookups - lookups; n != 0 {
+				t.Fatalf("the resumed diff looked up %d rows; want every row kept", n)
+			}
+			if got := readDiff(t, out); !got["a"].Has(importer.ExtFieldsUnverified) || !got["c"].Has(importer.ExtFieldsUnverified) {
+				t.Errorf("resumed: a %q, c %q", got["a"].Reasons, got["c"].Reasons)
+			}
+		}
+		if !strings.Contains(c.stderr.String(), summary) || !strings.Contains(c.stderr.String(), "2 rows have extended fields") {
+			t.Errorf("resume %v: the summary does not count Alpha apart or suggest --ext-fields server:\n%s", resume, c.stderr.String())
+		}
 	}
 
 	if code := c.run(t, "diff", "--host", srv.URL, "--rate", "unlimited", "--no-progress", "--overwrite", "--ext-fields", "server", in); code != exitRowsFailed {
