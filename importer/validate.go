@@ -52,7 +52,10 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 		}
 		ascii = false
 		if !utf8.ValidString(cell) {
-			ps.add(i, fmt.Sprintf("%s: not valid UTF-8; save the file as CSV UTF-8 or pass --encoding", columnName(c, i)))
+			// The file was read as UTF-8, so this cell came from another
+			// encoding: pasted in from a second export, or the whole file
+			// is in one detection could not see.
+			ps.add(i, fmt.Sprintf("%s: not valid UTF-8 (the file mixes encodings, or is not UTF-8); retype the cell and save the file as CSV UTF-8, or pass --encoding", columnName(c, i)))
 		}
 	}
 	chars := func(s string) int {

@@ -26,8 +26,11 @@
 //     and other binary files are refused with an error that says how to
 //     save the data instead.
 //   - the encoding: a byte-order mark names it; without one, NUL bytes in
-//     every other position mean UTF-16; text that is valid UTF-8 is UTF-8;
-//     otherwise text that reads as Windows-1252 is Windows-1252. When the
+//     every other position mean UTF-16; text that holds valid multi-byte
+//     UTF-8 is UTF-8, even when some bytes are not (the file mixes
+//     encodings: the rows holding those bytes are invalid, the others are
+//     read as typed); otherwise text that reads as Windows-1252 is
+//     Windows-1252. When the
 //     first 64 KiB of a file are plain ASCII the next 64 MiB are scanned
 //     for the first other byte, so a file whose first accented name sits
 //     on row 5,000 is still detected (standard input cannot be read

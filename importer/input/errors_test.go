@@ -40,6 +40,11 @@ func TestOpenRefusesWhatIsNotText(t *testing.T) {
 	for range 40 {
 		gbk = append(gbk, "F,\xb1\xb1\xbe\xa9\xb3\xb5\xb6\xd3,1\n"...) // 北京车队 in GBK
 	}
+	// 公司车队 in GBK: its third and fourth bytes happen to be valid UTF-8.
+	gbkUTF8 := []byte("externalId,groupName,maxGroupSize\n")
+	for range 40 {
+		gbkUTF8 = append(gbkUTF8, "F,\xb9\xab\xcb\xbe\xb3\xb5\xb6\xd3,1\n"...)
+	}
 	tests := []struct {
 		name string
 		file string
@@ -59,7 +64,7 @@ func TestOpenRefusesWhatIsNotText(t *testing.T) {
 		{"html saved as xls", "fleets.xls", []byte("<html><body><table><tr><td>externalId</td></tr></table></body></html>"), Options{}, "is an HTML page (some systems save a table this way with an .xls name), not CSV"},
 		{"gzip", "fleets.csv.gz", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00"), Options{}, "is a gzip archive, not a spreadsheet"},
 		{"gbk", "fleets.csv", gbk, Options{}, "it is neither UTF-8 nor Windows-1252 text (line 2)"},
-		{"mixed encodings", "fleets.csv", []byte("externalId,groupName,maxGroupSize\nF-1,Café,1\nF-2,Caf\xe9,2\nF-3,Crème,3\n"), Options{}, "it is mostly UTF-8 but some bytes are not (the file mixes two encodings) (line 3)"},
+		{"gbk holding utf-8 by chance", "fleets.csv", gbkUTF8, Options{}, "it is neither UTF-8 nor Windows-1252 text (line 2)"},
 		{"control characters", "fleets.csv", bytes.Repeat([]byte("a\x01\x02\x03,"), 20), Options{}, "it holds control characters that text does not"},
 		{"binary forced as text", "fleets.csv", append([]byte("externalId,maxGroupSize\n"), random...), Options{Encoding: "windows-1252"}, "read as windows-1252 it holds NUL bytes"},
 		{"utf-16 that is binary", "fleets.csv", append([]byte("\xff\xfe"), bytes.Repeat([]byte("\x01\x00"), 100)...), Options{}, "read as utf-16le it holds control characters"},

@@ -127,17 +127,20 @@ func classify8bit(p []byte, atEOF bool) detection {
 	if ascii {
 		return detection{encoding: UTF8, ascii: true}
 	}
-	valid, invalid, firstBad := utf8Counts(p)
-	if invalid == 0 {
-		return detection{encoding: UTF8}
-	}
-	if valid > invalid {
-		// Mostly UTF-8 with a few bytes that are not: two encodings were
-		// pasted together. Guessing either garbles some names.
-		return detection{problem: "it is mostly UTF-8 but some bytes are not (the file mixes two encodings)", at: firstBad}
-	}
-	if i, ok := plausible1252(p); !ok {
+	// The bytes that are not UTF-8 must read as Windows-1252: text in
+	// a double-byte encoding holds valid UTF-8 sequences by chance.
+	rest, utf8Seen := maskUTF8(p)
+	if i, ok := plausible1252(rest); !ok {
 		return detection{problem: "it is neither UTF-8 nor Windows-1252 text", at: i}
+	}
+	if utf8Seen {
+		// Valid multi-byte UTF-8 is no accident in Windows-1252 text:
+		// the file is UTF-8, and any bytes that are not come from
+		// another encoding pasted in. Read as UTF-8, the cells typed in
+		// it stay right and the validator marks the rows of the others
+		// invalid; read as Windows-1252, every UTF-8 name would be sent
+		// garbled.
+		return detection{encoding: UTF8}
 	}
 	return detection{encoding: Windows1252}
 }
@@ -183,9 +186,11 @@ func trimPartialRune(p []byte) []byte {
 	return p
 }
 
-// utf8Counts counts the valid multi-byte sequences and the invalid bytes.
-func utf8Counts(p []byte) (valid, invalid, firstBad int) {
-	firstBad = -1
+// maskUTF8 is p with each valid multi-byte UTF-8 sequence replaced by as
+// many ASCII bytes, so that offsets stay; seen reports one was found. p is
+// not changed.
+func maskUTF8(p []byte) (masked []byte, seen bool) {
+	masked = p
 	for i := 0; i < len(p); {
 		if p[i] < utf8.RuneSelf {
 			i++
@@ -193,17 +198,18 @@ func utf8Counts(p []byte) (valid, invalid, firstBad int) {
 		}
 		r, size := utf8.DecodeRune(p[i:])
 		if r == utf8.RuneError && size <= 1 {
-			if firstBad < 0 {
-				firstBad = i
-			}
-			invalid++
 			i++
 			continue
 		}
-		valid++
+		if !seen {
+			masked, seen = bytes.Clone(p), true
+		}
+		for j := i; j < i+size; j++ {
+			masked[j] = 'x'
+		}
 		i += size
 	}
-	return valid, invalid, firstBad
+	return masked, seen
 }
 
 // isControl reports the C0 controls and DEL that text files do not hold;
