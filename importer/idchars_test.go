@@ -36,7 +36,8 @@ func TestValidateRefusesInvisibleCharacters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%+q", tt.id), func(t *testing.T) {
 			var g capillary.Group
-			_, problem, _ := v.Validate([]string{tt.id, "name", "5"}, &g)
+			_, problems, _ := v.Validate([]string{tt.id, "name", "5"}, &g)
+			problem := JoinProblems(problems)
 			switch {
 			case tt.want == "" && problem != "":
 				t.Fatalf("problem %q, want valid", problem)
@@ -89,8 +90,8 @@ func TestWordChecksAgreeWithBytes(t *testing.T) {
 	v := &Validator{Cols: mustHeader(t, "externalId", "maxGroupSize"), MaxGroupSize: 10}
 	for _, id := range []string{"abcdefgh\x7f", "abcdefg\x7fh", "\x01bcdefghijklmnop", "abcdefghijklmno\x1f"} {
 		var g capillary.Group
-		if _, problem, _ := v.Validate([]string{id, "1"}, &g); !strings.Contains(problem, "invisible") {
-			t.Errorf("%q: problem %q", id, problem)
+		if _, problems, _ := v.Validate([]string{id, "1"}, &g); !strings.Contains(JoinProblems(problems), "invisible") {
+			t.Errorf("%q: problems %q", id, problems)
 		}
 	}
 }

@@ -51,9 +51,9 @@ func BenchmarkParseValidate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		id, problem, _ := parseState.v.Validate(cells, &g)
-		if problem != "" {
-			b.Fatal(problem)
+		id, problems, _ := parseState.v.Validate(cells, &g)
+		if len(problems) > 0 {
+			b.Fatal(problems)
 		}
 		if _, dup := parseState.seen.add(id, row); dup {
 			b.Fatal("duplicate")

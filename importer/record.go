@@ -238,9 +238,11 @@ func CheckResume(recs Records, v *Validator, prior PriorRecord) (kept, todo int,
 		if err != nil {
 			return 0, 0, fmt.Errorf("reading the input: %w", err)
 		}
-		id, problem := "", "malformed"
+		id, invalid := "", true // a malformed row is invalid
 		if rec.Err == nil {
-			id, problem, _ = v.Validate(rec.Cells, &g)
+			var problems []string
+			id, problems, _ = v.Validate(rec.Cells, &g)
+			invalid = len(problems) > 0
 		}
 		dup := false
 		if id != "" && rec.Err == nil {
@@ -252,14 +254,14 @@ func CheckResume(recs Records, v *Validator, prior PriorRecord) (kept, todo int,
 			return 0, 0, err
 		case rec.Err == nil && Keep(res, ok):
 			fp := ""
-			if problem == "" {
+			if !invalid {
 				fp = Fingerprint(&g)
 			}
 			if err := editedSince(res, fp); err != nil {
 				return 0, 0, err
 			}
 			kept++
-		case problem == "" && !dup:
+		case !invalid && !dup:
 			todo++
 		}
 	}

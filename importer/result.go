@@ -72,9 +72,13 @@ type Result struct {
 	EntityID   int64 // the group id on the server; 0 when unknown
 	Code       int   // the API error code, or 0
 	Message    string
-	Warnings   []Notice
-	Attempts   int    // requests sent for the row (lookups excluded)
-	RequestID  string // X-Cap-Requestid of the last response
+	// Problems are an invalid row's problems one by one, as the validator
+	// found them (Message joins them); nil for a row read back from a
+	// record or that could not be parsed.
+	Problems  []string
+	Warnings  []Notice
+	Attempts  int    // requests sent for the row (lookups excluded)
+	RequestID string // X-Cap-Requestid of the last response
 
 	// Reasons say as data what the status alone does not (see Reason).
 	Reasons []Reason

@@ -297,7 +297,7 @@ type delivery struct {
 func (d *delivery) deliver(res *Result) {
 	d.counts.add(res.Status)
 	if res.Status == Invalid {
-		d.problems += len(SplitProblems(res.Message))
+		d.problems += max(1, len(res.Problems)) // a malformed row has one
 	}
 	if d.err == nil {
 		if d.err = d.cfg.Sink(*res); d.err != nil {
@@ -535,18 +535,18 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 			seq++
 			continue
 		}
-		id, problem, warn := v.Validate(rec.Cells, &g)
+		id, problems, warn := v.Validate(rec.Cells, &g)
 		res.ExternalID = id
 		if r.cfg.KeepCells {
 			res.Cells = append([]string(nil), rec.Cells...)
 		}
-		rep := checkRepeat(seen, alike, id, rec.Num, problem)
+		rep := checkRepeat(seen, alike, id, rec.Num, len(problems) > 0)
 		prior, hasPrior, mayExist, err := r.priorOf(rec.Num, id)
 		if err != nil {
 			flow.release()
 			return seq, err
 		}
-		if problem == "" {
+		if len(problems) == 0 {
 			res.Fingerprint = Fingerprint(&g)
 		}
 		var knownID int64
@@ -557,7 +557,7 @@ func (r *runner) read(recs Records, jobs chan<- job, flow rowFlow) (int, error) 
 				return seq, fmt.Errorf("%w: %w", ErrAborted, err)
 			}
 			res = keptLine(prior, res)
-		case r.settled(&res, &g, problem, warn, rep, &knownID):
+		case r.settled(&res, &g, problems, warn, rep, &knownID):
 			// Judged without a request: res is its line.
 		default:
 			j := job{seq: seq, res: res, group: g, mayExist: mayExist, warn: rep.local, knownID: knownID}
@@ -602,17 +602,17 @@ type repeat struct {
 	local []Notice
 }
 
-func checkRepeat(seen idTable, alike *lookAlikes, id string, row int, problem string) repeat {
+func checkRepeat(seen idTable, alike *lookAlikes, id string, row int, invalid bool) repeat {
 	var rep repeat
 	if id == "" {
 		return rep
 	}
 	at := row
-	if problem != "" {
+	if invalid {
 		at = -row // marks a first row that is not sent
 	}
 	rep.first, rep.dup = seen.add(id, at)
-	if problem == "" && !rep.dup {
+	if !invalid && !rep.dup {
 		if like := alike.check(id, row); like != 0 {
 			rep.local = append(rep.local, lookAlikeWarning(like))
 		}
@@ -635,10 +635,10 @@ func keptLine(prior, now Result) Result {
 // settled judges a row that needs no request: invalid, a repeat, unchanged
 // since the last record, a dry run, or read after the run stopped. It
 // fills res and reports true; false means the row is to be sent.
-func (r *runner) settled(res *Result, g *capillary.Group, problem string, warn []Notice, rep repeat, knownID *int64) bool {
+func (r *runner) settled(res *Result, g *capillary.Group, problems []string, warn []Notice, rep repeat, knownID *int64) bool {
 	switch {
-	case problem != "":
-		res.Status, res.Message = Invalid, problem
+	case len(problems) > 0:
+		res.Status, res.Message, res.Problems = Invalid, JoinProblems(problems), problems
 	case rep.dup && rep.first < 0:
 		res.Status, res.Message = Duplicate, fmt.Sprintf("externalId also on row %d, which is invalid; neither is sent", -rep.first)
 	case rep.dup:

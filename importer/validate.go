@@ -27,22 +27,22 @@ type Validator struct {
 }
 
 // Validate fills g from cells. It returns the external id as read (trimmed)
-// and, for a row that must not be sent, a message naming every problem of
-// the row, each with its column, in the file's column order and joined
-// with "; " (SplitProblems takes them apart). Warnings that do not stop the
+// and, for a row that must not be sent, every problem of the row, each
+// naming its column, in the file's column order (JoinProblems makes them
+// the row's message). Warnings that do not stop the
 // row (an extended field the catalogue does not know) come back in warn;
 // on a row that is not sent they are named in the message instead, so that
 // one pass shows all there is to fix.
 //
 // A valid row takes the fast path, allocating nothing; only a row with a
 // problem gathers them.
-func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, problem string, warn []Notice) {
+func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, problems []string, warn []Notice) {
 	c := v.Cols
 	id = v.ID(cells)
 	if len(cells) != len(c.Names) {
 		// The cells are not where the header says: checking them
 		// would name problems the row does not have.
-		return id, fmt.Sprintf("row has %d cells, the header has %d: check for a stray delimiter or a missing quote", len(cells), len(c.Names)), nil
+		return id, []string{fmt.Sprintf("row has %d cells, the header has %d: check for a stray delimiter or a missing quote", len(cells), len(c.Names))}, nil
 	}
 	var ps rowProblems
 	ascii := true // most files are: characters are then bytes
@@ -98,9 +98,9 @@ func (v *Validator) Validate(cells []string, g *capillary.Group) (id string, pro
 		}
 	}
 	if len(ps) > 0 {
-		return id, ps.message(), nil
+		return id, ps.list(), nil
 	}
-	return id, "", warn
+	return id, nil, warn
 }
 
 // numbers fills g's maxGroupSize and limit from cells, or adds to ps what

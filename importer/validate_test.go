@@ -121,7 +121,8 @@ func TestValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var g capillary.Group
-			_, problem, _ := v.Validate(tt.cells, &g)
+			_, problems, _ := v.Validate(tt.cells, &g)
+			problem := JoinProblems(problems)
 			if tt.want == "" && problem != "" {
 				t.Fatalf("problem %q, want valid", problem)
 			}
@@ -139,9 +140,9 @@ func TestValidatePredictsExtendedFieldWarnings(t *testing.T) {
 	cols := mustHeader(t, "externalId", "maxGroupSize", "ext.platinum", "ext.gender", "ext.tier")
 	v := &Validator{Cols: cols, MaxGroupSize: 100, ExtTypes: map[string]string{"platinum": "INTEGER", "tier": "STRING"}}
 	var g capillary.Group
-	_, problem, warn := v.Validate([]string{"a", "5", "gold", "f", "x"}, &g)
-	if problem != "" {
-		t.Fatal(problem)
+	_, problems, warn := v.Validate([]string{"a", "5", "gold", "f", "x"}, &g)
+	if len(problems) > 0 {
+		t.Fatal(problems)
 	}
 	if len(warn) != 2 || warn[0].Code != 91017 || warn[1].Code != 91016 {
 		t.Fatalf("warnings = %+v, want 91017 then 91016", warn)
@@ -226,20 +227,19 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 	cols := mustHeader(t, "groupName", "externalId", "maxGroupSize", "limit", "ext.platinum")
 	v := &Validator{Cols: cols, MaxGroupSize: 30000, ExtTypes: map[string]string{"platinum": "INTEGER"}}
 	var g capillary.Group
-	id, problem, _ := v.Validate([]string{strings.Repeat("n", 58), "S-008", "-1", "-3", "x"}, &g)
+	id, problems, _ := v.Validate([]string{strings.Repeat("n", 58), "S-008", "-1", "-3", "x"}, &g)
 	want := "groupName: 58 characters, at most 50 allowed; maxGroupSize: -1 is not positive; limit: -3 is negative; " +
 		"ext.platinum: would not be saved (91017 Extended field value for platinum does not match the data type INTEGER)"
-	if id != "S-008" || problem != want {
-		t.Fatalf("Validate = %q, %q\nwant problem %q", id, problem, want)
+	if id != "S-008" || JoinProblems(problems) != want {
+		t.Fatalf("Validate = %q, %q\nwant problems %q", id, problems, want)
 	}
-	if got := SplitProblems(problem); len(got) != 4 || got[1] != "maxGroupSize: -1 is not positive" {
-		t.Fatalf("SplitProblems = %q", got)
+	if len(problems) != 4 || problems[1] != "maxGroupSize: -1 is not positive" {
+		t.Fatalf("problems = %q", problems)
 	}
 	// A problem's own advice after a semicolon stays with it.
-	_, problem, _ = v.Validate([]string{"caf\xe9", "a\u200bb", "30.000", "", ""}, &g)
-	got := SplitProblems(problem)
+	_, got, _ := v.Validate([]string{"caf\xe9", "a\u200bb", "30.000", "", ""}, &g)
 	if len(got) != 3 || !strings.HasPrefix(got[0], "groupName: not valid UTF-8") || !strings.HasPrefix(got[1], "externalId: holds an invisible") ||
 		!strings.HasPrefix(got[2], `maxGroupSize: "30.000" is ambiguous`) || !strings.Contains(got[2], "; write the number") {
-		t.Fatalf("SplitProblems(%q) = %q", problem, got)
+		t.Fatalf("problems = %q", got)
 	}
 }

@@ -19,7 +19,7 @@ import (
 // Rows that ended well but lost extended fields (warnings) are problems
 // too: data did not arrive.
 //
-// An invalid row names every problem it has (importer.SplitProblems takes
+// An invalid row names every problem it has (Result.Problems holds
 // them apart): it is counted under the kind of each, so that a kind's
 // count is how many rows have that problem, and the table's title says how
 // many rows and problems there are in all when they differ.
@@ -76,7 +76,13 @@ func (p *Problems) Add(r importer.Result) {
 		p.add(r, problemText(r))
 		return
 	}
-	for _, text := range importer.SplitProblems(r.Message) {
+	if len(r.Problems) == 0 {
+		// Malformed, or read back from a record: one problem, as worded.
+		p.problems++
+		p.add(r, r.Message)
+		return
+	}
+	for _, text := range r.Problems {
 		p.problems++
 		p.add(r, text)
 	}

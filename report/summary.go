@@ -316,7 +316,7 @@ func RowLine(r importer.Result, now time.Time) []byte {
 		Problems []string `json:"problems,omitempty"`
 	}{now.UTC().Format(time.RFC3339Nano), "WARN", "row", r.Row, r.ExternalID, string(r.Status), r.Code, r.Message, r.RequestID, nil}
 	if r.Status == importer.Invalid {
-		doc.Problems = importer.SplitProblems(r.Message)
+		doc.Problems = r.Problems
 	}
 	data, _ := json.Marshal(doc)
 	return append(data, '\n')

@@ -56,8 +56,8 @@ func FuzzReadAndValidate(f *testing.F) {
 			if cells == nil {
 				continue
 			}
-			id, problem, _ := v.Validate(cells, &g)
-			if problem != "" {
+			id, problems, _ := v.Validate(cells, &g)
+			if len(problems) > 0 {
 				continue
 			}
 			if id == "" || g.ExternalID != id || g.MaxGroupSize <= 0 || g.MaxGroupSize > importer.DefaultMaxGroupSize {

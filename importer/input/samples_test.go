@@ -210,8 +210,9 @@ func TestSamplesValidate(t *testing.T) {
 			break
 		}
 		var g capillary.Group
-		_, problem, _ := v.Validate(cells, &g)
-		if problem == "" {
+		_, problems, _ := v.Validate(cells, &g)
+		problem := importer.JoinProblems(problems)
+		if len(problems) == 0 {
 			problem = "ok " + g.GroupName + " " + strconv.FormatInt(g.MaxGroupSize, 10)
 		}
 		got[strconv.Itoa(row)] = problem
