@@ -62,8 +62,16 @@ func parseFlags(fs *flag.FlagSet, name, usage string, args []string, w io.Writer
 		msg := durationHint(fs, err.Error())
 		msg = strings.Replace(msg, "for flag -", "for --", 1)
 		msg = strings.Replace(msg, "flag provided but not defined: -", "unknown flag --", 1)
-		msg = hideURLPassword(msg)
 		return nil, usagef("%s: %s; see groupimport %s --help", name, msg, name)
+	}
+	var refused error
+	fs.Visit(func(f *flag.Flag) {
+		if v, ok := f.Value.(interface{ refused() error }); ok && refused == nil && v.refused() != nil {
+			refused = usagef("%s: invalid value for --%s: %v; see groupimport %s --help", name, f.Name, v.refused(), name)
+		}
+	})
+	if refused != nil {
+		return nil, refused
 	}
 	return pos, nil
 }

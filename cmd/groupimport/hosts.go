@@ -102,7 +102,16 @@ func checkPort(u *url.URL, s string) error {
 // hostValue is --host: a malformed URL is refused as the flags are read,
 // before any input is opened. Whether plain http is allowed depends on
 // --insecure-http, so checkHost judges that later.
-type hostValue struct{ p *string }
+//
+// Set keeps its refusal (refused) rather than returning it: the flag
+// package would repeat the value, and a --host may hold a password.
+// parseFlags reports it, in parseHost's words, which redact the URL.
+type hostValue struct {
+	p   *string
+	err *error
+}
+
+func (h hostValue) refused() error { return *h.err }
 
 func (h hostValue) String() string {
 	if h.p == nil {
@@ -114,9 +123,10 @@ func (h hostValue) String() string {
 // Set implements flag.Value.
 func (h hostValue) Set(s string) error {
 	if _, err := parseHost(s); err != nil {
-		return err
+		*h.err = err
+		return nil
 	}
-	*h.p = s
+	*h.p, *h.err = s, nil
 	return nil
 }
 
@@ -124,7 +134,7 @@ func (h hostValue) Set(s string) error {
 // until the flag is given.
 func hostVar(fs *flag.FlagSet, p *string, def, usage string) {
 	*p = def
-	fs.Var(hostValue{p}, "host", usage)
+	fs.Var(hostValue{p, new(error)}, "host", usage)
 }
 
 // checkEnvHost holds CAP_HOST, when it stands in for --host, to the
@@ -137,24 +147,6 @@ func checkEnvHost(host string, hostSet bool) error {
 		return usagef("CAP_HOST (for --host): %v", err)
 	}
 	return nil
-}
-
-// hideURLPassword hides the password of any URL in msg: the flag package
-// repeats a refused value, and a --host may hold one.
-func hideURLPassword(msg string) string {
-	for from := 0; ; {
-		i := strings.Index(msg[from:], "://")
-		if i < 0 {
-			return msg
-		}
-		start := from + i + 3
-		end := start + strings.IndexAny(msg[start:]+" ", " \"/")
-		if at := strings.LastIndex(msg[start:end], "@"); at >= 0 {
-			msg = msg[:start] + "…" + msg[start+at:]
-			end = start + len("…") + (end - start - at)
-		}
-		from = end
-	}
 }
 
 func isLoopback(h string) bool {
