@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"net/http"
-	"strconv"
 )
 
 // deletedBody is a successful delete's answer, as the older reference
@@ -18,19 +17,8 @@ var deletedBody = []byte(`{"warnings":[]}`)
 // not exist or is already deleted is 1632. See the package doc: all but
 // the success answer are models of what the docs leave open.
 func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	ext := q.Get("externalId")
-	var id int64
-	if v := q.Get("id"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			s.writeInvalid(w, &item{1645, "Group details not valid: id " + strconv.Quote(v) + " is not a positive integer."})
-			return
-		}
-		id = n
-	}
-	if id == 0 && ext == "" {
-		s.writeInvalid(w, &item{1635, "Group query param is not passed"})
+	id, ext, ok := s.groupParams(w, r, &item{1635, "Group query param is not passed"})
+	if !ok {
 		return
 	}
 	st := &s.store

@@ -247,19 +247,8 @@ func (s *Server) lookupCurrent(w http.ResponseWriter, r *http.Request) {
 // lookupLegacy is GET ?externalId=X or ?id=N under the legacy contract,
 // answered with the bare group. Given both, they must name the same group.
 func (s *Server) lookupLegacy(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	ext := q.Get("externalId")
-	var id int64
-	if v := q.Get("id"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			s.writeInvalid(w, &item{1645, "Group details not valid: id " + strconv.Quote(v) + " is not a positive integer."})
-			return
-		}
-		id = n
-	}
-	if id == 0 && ext == "" {
-		s.writeInvalid(w, &item{1634, "Group external Id can't be null."})
+	id, ext, ok := s.groupParams(w, r, &item{1634, "Group external Id can't be null."})
+	if !ok {
 		return
 	}
 	s.store.mu.Lock()
@@ -392,4 +381,26 @@ func (s *Server) writeInvalid(w http.ResponseWriter, bad *item) {
 		status = bad.code
 	}
 	s.writeError(w, status, bad.code, bad.message)
+}
+
+// groupParams reads ?id=N (a group id) and ?externalId=X, of which a
+// legacy lookup and a delete need at least one. It answers the request
+// itself, and reports false, when id is not a positive integer (1645) or
+// neither is given (missing).
+func (s *Server) groupParams(w http.ResponseWriter, r *http.Request, missing *item) (id int64, ext string, ok bool) {
+	q := r.URL.Query()
+	ext = q.Get("externalId")
+	if v := q.Get("id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			s.writeInvalid(w, &item{1645, "Group details not valid: id " + strconv.Quote(v) + " is not a positive integer."})
+			return 0, "", false
+		}
+		id = n
+	}
+	if id == 0 && ext == "" {
+		s.writeInvalid(w, missing)
+		return 0, "", false
+	}
+	return id, ext, true
 }
