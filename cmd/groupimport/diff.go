@@ -47,7 +47,28 @@ Examples:
 
 // diffFlags are the import flags diff takes, with the usage text of those
 // whose meaning changes.
-var diffFlags = []struct{ name, usage string }{
+// borrowedFlag is one of import's flags that another command takes, with
+// its own usage text ("" keeps import's).
+type borrowedFlag struct{ name, usage string }
+
+// borrowFlags returns the flag set of command name holding import's flags
+// listed in which, bound to o: they parse and default as import's do.
+func borrowFlags(o *importOptions, name string, which []borrowedFlag, getenv func(string) string) *flag.FlagSet {
+	all := flag.NewFlagSet("", flag.ContinueOnError)
+	o.register(all, getenv)
+	fs := newFlagSet(name)
+	for _, f := range which {
+		def := all.Lookup(f.name)
+		usage := f.usage
+		if usage == "" {
+			usage = def.Usage
+		}
+		fs.Var(def.Value, f.name, usage)
+	}
+	return fs
+}
+
+var diffFlags = []borrowedFlag{
 	{"host", ""}, {"cluster", ""}, {"insecure-http", ""},
 	{"out", "diff CSV `FILE` (default: the input name with .diff.csv; required with stdin)"},
 	{"overwrite", "replace an existing diff file"},
@@ -72,18 +93,7 @@ type diffOptions struct {
 func runDiff(ctx context.Context, args []string, env *Env) error {
 	var o diffOptions
 	o.args, o.command = args, "diff"
-	// The flags are import's own, so that they parse and default alike.
-	all := flag.NewFlagSet("", flag.ContinueOnError)
-	o.register(all, env.Getenv)
-	fs := newFlagSet("diff")
-	for _, f := range diffFlags {
-		def := all.Lookup(f.name)
-		usage := f.usage
-		if usage == "" {
-			usage = def.Usage
-		}
-		fs.Var(def.Value, f.name, usage)
-	}
+	fs := borrowFlags(&o.importOptions, "diff", diffFlags, env.Getenv)
 	fs.StringVar(&o.results, "results", "", "also check an import's results `FILE`: every created, created_with_warnings, exists or updated line must name the server's group id for its externalId (else the row is mismatch)")
 	pos, err := parseFlags(fs, "diff", diffUsage, args, env.Stderr)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"iter"
 	"os"
@@ -54,7 +53,7 @@ Examples:
 
 // undoFlags are the import flags undo takes, with the usage text of those
 // whose meaning changes.
-var undoFlags = []struct{ name, usage string }{
+var undoFlags = []borrowedFlag{
 	{"host", ""}, {"cluster", ""}, {"insecure-http", ""},
 	{"out", "the undo's record `FILE` (default: RESULTS with .undo.csv)"},
 	{"overwrite", "start the undo's record afresh instead of carrying on from it"},
@@ -75,17 +74,7 @@ type undoOptions struct {
 func runUndo(ctx context.Context, args []string, env *Env) error {
 	var o undoOptions
 	o.args, o.command, o.program = args, "undo", env.Program
-	all := flag.NewFlagSet("", flag.ContinueOnError)
-	o.register(all, env.Getenv)
-	fs := newFlagSet("undo")
-	for _, f := range undoFlags {
-		def := all.Lookup(f.name)
-		usage := f.usage
-		if usage == "" {
-			usage = def.Usage
-		}
-		fs.Var(def.Value, f.name, usage)
-	}
+	fs := borrowFlags(&o.importOptions, "undo", undoFlags, env.Getenv)
 	fs.BoolVar(&o.yes, "yes", false, "delete without asking (required when not in a terminal)")
 	fs.BoolVar(&o.force, "force", false, "also delete groups that changed since the import")
 	fs.BoolVar(&o.includeUncertain, "include-uncertain", false, "also delete, when unchanged, the groups of exists lines whose answer was lost: they may have existed before the import")
